@@ -1,0 +1,13 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SHOP_ENV=production
+WORKDIR /app
+COPY pyproject.toml ./
+COPY shop ./shop
+COPY blog ./blog
+RUN pip install --no-cache-dir -e .
+COPY templates ./templates
+COPY static ./static
+RUN useradd --create-home shop && mkdir -p instance && chown shop instance
+USER shop
+EXPOSE 8000
+CMD ["sh", "-c", "flask --app shop db upgrade && flask --app shop seed-demo && exec gunicorn 'shop:create_app()' --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-4} --access-logfile -"]

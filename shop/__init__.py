@@ -1,0 +1,69 @@
+"""The kefir shop: a Flask storefront built only through create_app()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from shop import config as settings
+
+ROOT = settings.ROOT
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI and error handlers."""
+    app = Flask(
+        __name__,
+        instance_path=str(settings.INSTANCE),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(Path(app.instance_path)))
+    app.config.update(config or {})
+    _finish_config(app)
+
+    from shop import errors, security, web
+    from shop.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+
+    from blog import bp as blog_bp
+    from shop.api import bp as api_bp
+    from shop.catalogue import bp as catalogue_bp
+    from shop.health import bp as health_bp
+
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(blog_bp, url_prefix="/blog")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(health_bp)
+    csrf.exempt(api_bp)
+
+    from shop import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive settings that depend on others, once, at start-up."""
+    from shop.clock import SystemClock
+    from shop.domain.chat import ChatHours
+
+    if not app.config["SECRET_KEY"]:
+        if app.config["SHOP_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set when SHOP_ENV=production")
+        app.config["SECRET_KEY"] = settings.dev_secret_key(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("CLOCK", SystemClock())
+    app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,58 @@
+"""Storefront views: parse the request, call one query, render."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request
+
+from blog.queries import latest_post
+from shop.catalogue import bp
+from shop.catalogue.queries import (
+    BadQuery,
+    categories,
+    featured_products,
+    parse_positive,
+    product_by_slug,
+    search_products,
+)
+
+
+@bp.get("/")
+def index():
+    """Home page: the promises, featured products and the latest blog post."""
+    return render_template(
+        "catalogue/index.html", products=featured_products(), post=latest_post()
+    )
+
+
+@bp.get("/products/")
+def products():
+    """The catalogue with category filter, text search and pagination."""
+    q = request.args.get("q", "").strip()
+    category = request.args.get("category", "").strip()
+    try:
+        page = parse_positive(request.args.get("page"), "page", 1, 10_000)
+        result = search_products(q, category, page, current_app.config["PRODUCTS_PER_PAGE"])
+    except BadQuery as exc:
+        abort(400, str(exc))
+    all_categories = categories()
+    current = next((c for c in all_categories if c.slug == category), None)
+    if category and current is None:
+        abort(404, "There is no such category.")
+    if page > result.pages:
+        abort(404, "That page of the catalogue does not exist.")
+    return render_template(
+        "catalogue/products.html",
+        result=result,
+        categories=all_categories,
+        current=current,
+        q=q,
+    )
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    """One product: price, stock state and description."""
+    item = product_by_slug(slug)
+    if item is None:
+        abort(404, "We could not find that product.")
+    return render_template("catalogue/product.html", product=item)

@@ -1,0 +1,57 @@
+"""Settings read from the environment, with defaults that serve a laptop."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def dev_secret_key(instance: Path) -> str:
+    """Return the development secret kept in instance/, creating it once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance: Path = INSTANCE) -> dict:
+    """Build the configuration mapping from environment variables."""
+    production = os.environ.get("SHOP_ENV", "development") == "production"
+    return {
+        "SHOP_ENV": "production" if production else "development",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
+        "DATABASE_URL": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'shop.sqlite3'}",
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+        "DELIVERY_FEE_PENCE": _int("DELIVERY_FEE_PENCE", 395),
+        "FREE_DELIVERY_OVER_PENCE": _int("FREE_DELIVERY_OVER_PENCE", 2500),
+        "DISPATCH_CUTOFF": os.environ.get("DISPATCH_CUTOFF", "14:00"),
+        "CHAT_HOURS": os.environ.get("CHAT_HOURS", "08:00-20:00"),
+        "SESSION_COOKIE_SECURE": production,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+    }
+
+
+DEFAULTS: dict = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "PRODUCTS_PER_PAGE": 12,
+    "JSON_SORT_KEYS": False,
+}

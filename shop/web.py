@@ -1,0 +1,35 @@
+"""What every page shares: the clock, the chat indicator and the Jinja filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app
+
+from shop.domain import LONDON
+from shop.domain.chat import ChatStatus, chat_status, clock_label
+from shop.domain.money import format_gbp
+
+
+def now() -> datetime:
+    """The current instant from the app's clock (a fixed one under test)."""
+    return current_app.config["CLOCK"].now()
+
+
+def chat_now(at: datetime | None = None) -> ChatStatus:
+    """The live-chat state at `at`, or now."""
+    return chat_status(at or now(), current_app.config["CHAT"])
+
+
+def init_app(app: Flask) -> None:
+    """Register the Jinja filters and the header's context."""
+    app.jinja_env.filters["gbp"] = format_gbp
+    app.jinja_env.filters["london"] = lambda dt: dt.astimezone(LONDON)
+    app.jinja_env.filters["isoformat"] = lambda dt: dt.isoformat()
+
+    hours = app.config["CHAT"]
+    hours_label = f"{clock_label(hours.opens)} - {clock_label(hours.closes)}"
+
+    @app.context_processor
+    def header_context() -> dict:
+        return {"chat": chat_now(), "chat_hours_label": hours_label}

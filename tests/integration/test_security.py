@@ -1,0 +1,50 @@
+"""Security from the first line: headers, cookies, escaping and no tracebacks."""
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from shop import create_app
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/products", "/nope", "/healthz"])
+def test_every_response_carries_the_security_headers(client: FlaskClient, path):
+    headers = client.get(path).headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_session_cookies_are_httponly_and_samesite(app: Flask):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_production_marks_cookies_secure_and_sends_hsts(monkeypatch):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    app = create_app({"DATABASE_URL": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert "max-age" in app.test_client().get("/healthz").headers["Strict-Transport-Security"]
+
+
+def test_an_unexpected_error_shows_a_page_without_a_traceback(app: Flask):
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internals" not in body and "Traceback" not in body
+    assert "Something went wrong" in body
