@@ -24,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     _finish_config(app)
 
-    from shop import errors, security, web
+    from shop import errors, payments, security, web
     from shop.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -34,16 +34,19 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    payments.init_app(app)
 
     from blog import bp as blog_bp
     from shop.api import bp as api_bp
     from shop.catalogue import bp as catalogue_bp
+    from shop.checkout import bp as checkout_bp
     from shop.health import bp as health_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(blog_bp, url_prefix="/blog")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
+    app.register_blueprint(checkout_bp)
     csrf.exempt(api_bp)
 
     from shop import cli

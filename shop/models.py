@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -82,3 +83,93 @@ class BasketLine(db.Model):
 
     basket: Mapped[Basket] = relationship(back_populates="lines")
     product: Mapped[Product] = relationship()
+
+
+class OrderStatus(StrEnum):
+    PENDING_PAYMENT = "pending_payment"
+    PAID = "paid"
+    PAYMENT_FAILED = "payment_failed"
+    EXPIRED = "expired"
+    DISPATCHED = "dispatched"
+    DELIVERED = "delivered"
+    REFUNDED = "refunded"
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "KS-000123", from the id once it is known; see checkout.service.place_order.
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING_PAYMENT, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address_line1: Mapped[str] = mapped_column(String(100))
+    address_line2: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(60))
+    postcode: Mapped[str] = mapped_column(String(10))
+    subtotal_pence: Mapped[int]
+    delivery_pence: Mapped[int]
+    total_pence: Mapped[int]
+    dispatch_date: Mapped[date]
+    delivery_date: Mapped[date]
+    basket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("baskets.id", ondelete="SET NULL"), default=None
+    )
+    payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    # Handed to the browser so that Stripe.js can confirm the payment (live mode).
+    payment_client_secret: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    # The name and price the customer saw when ordering, whatever the product says later.
+    product_slug: Mapped[str] = mapped_column(String(120))
+    product_name: Mapped[str] = mapped_column(String(200))
+    unit_price_pence: Mapped[int]
+    quantity: Mapped[int]
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+    product: Mapped[Product] = relationship()
+
+    @property
+    def line_total_pence(self) -> int:
+        return self.unit_price_pence * self.quantity
+
+
+class StripeEvent(db.Model):
+    """A webhook event already handled: its id makes replays do nothing."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxEmail(db.Model):
+    """An email written in the same transaction as the change it reports; sent later."""
+
+    __tablename__ = "outbox_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)

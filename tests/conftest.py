@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -65,9 +70,53 @@ def clock() -> FixedClock:
     return FixedClock(DEFAULT_NOW)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+#: The test session's localstripe, started only by tests that ask for `localstripe`.
+LOCALSTRIPE = f"http://127.0.0.1:{_free_port()}"
+WEBHOOK_SECRET = "whsec_test_kefir_shop"
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """A real local Stripe API server (the `localstripe` package) for the whole session."""
+    port = LOCALSTRIPE.rsplit(":", 1)[1]
+    binary = Path(sys.executable).with_name("localstripe")
+    process = subprocess.Popen(
+        [str(binary), "--port", port], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(LOCALSTRIPE + "/v1/charges", timeout=1)
+        except urllib.error.HTTPError:
+            break  # it answers (401 without a key): it is up
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("localstripe did not start")
+    yield LOCALSTRIPE
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_webhooks(localstripe: str, live_server: str) -> str:
+    """Empty localstripe and have it deliver signed webhooks to this test's live server."""
+    urllib.request.urlopen(urllib.request.Request(localstripe + "/_config/data", method="DELETE"))
+    form = f"url={live_server}/stripe/webhook&secret={WEBHOOK_SECRET}".encode()
+    urllib.request.urlopen(localstripe + "/_config/webhooks/shop", data=form)
+    return localstripe
+
+
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]:
-    """A fresh app with an empty schema."""
+    """A fresh app with an empty schema, its Stripe pointed at the test localstripe."""
     app = create_app(
         {
             "TESTING": True,
@@ -75,6 +124,11 @@ def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]
             "DATABASE_URL": database_url,
             "CLOCK": clock,
             "SERVER_NAME": None,
+            "STRIPE_SECRET_KEY": "sk_test_kefir_shop",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_kefir_shop",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": LOCALSTRIPE,
+            "STRIPE_SANDBOX": True,
         }
     )
     app.instance_path = str(tmp_path / "instance")

@@ -1,0 +1,96 @@
+"""Placing an order: reserve stock, record the order, open a Stripe PaymentIntent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+
+from shop.checkout.orders import OutOfStock, expire_unpaid, release_stock, reserve_stock
+from shop.domain.customer import Customer
+from shop.extensions import db
+from shop.models import Order, OrderLine, OrderStatus, Product
+from shop.payments import CardDeclined, PaymentError, gateway
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CardDeclined", "OutOfStock", "PaymentError", "create_order", "pay_with_test_card"]
+
+
+def create_order(
+    customer: Customer,
+    lines: Sequence[tuple[Product, int]],
+    delivery_pence: int,
+    dispatch_date: date,
+    delivery_date: date,
+    now: datetime,
+    basket_id: int | None = None,
+) -> Order:
+    """Reserve the stock and record a pending order, then open its PaymentIntent.
+
+    Prices come from the products as they are now, never from the client. Raises OutOfStock
+    (nothing is stored) or PaymentError (the order is closed and its stock released).
+    """
+    expire_unpaid(now)  # lazily: stock held by abandoned orders goes back on sale first
+    subtotal = sum(product.price_pence * quantity for product, quantity in lines)
+    try:
+        reserve_stock(lines)
+        order = Order(
+            email=customer.email,
+            name=customer.name,
+            phone=customer.phone,
+            address_line1=customer.line1,
+            address_line2=customer.line2,
+            city=customer.city,
+            postcode=customer.postcode,
+            subtotal_pence=subtotal,
+            delivery_pence=delivery_pence,
+            total_pence=subtotal + delivery_pence,
+            dispatch_date=dispatch_date,
+            delivery_date=delivery_date,
+            basket_id=basket_id,
+            created_at=now,
+            expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]),
+            lines=[
+                OrderLine(
+                    product_id=product.id,
+                    product_slug=product.slug,
+                    product_name=product.name,
+                    unit_price_pence=product.price_pence,
+                    quantity=quantity,
+                )
+                for product, quantity in lines
+            ],
+        )
+        db.session.add(order)
+        db.session.flush()
+        order.number = f"KS-{order.id:06d}"
+        db.session.commit()
+    except OutOfStock:
+        db.session.rollback()
+        raise
+    # The order is committed before Stripe is called: no lock is held across the network.
+    try:
+        intent = gateway().create_intent(order.total_pence, order.number)
+    except PaymentError:
+        log.exception("could not open a PaymentIntent for %s", order.number)
+        order.status = OrderStatus.PAYMENT_FAILED
+        release_stock(order)
+        db.session.commit()
+        raise
+    order.payment_intent_id = intent.id
+    order.payment_client_secret = intent.client_secret
+    db.session.commit()
+    return order
+
+
+def pay_with_test_card(order: Order, card_number: str) -> None:
+    """Sandbox only: confirm the order's PaymentIntent with a typed test card number.
+
+    The order still becomes paid only when Stripe's webhook says so.
+    """
+    if order.status != OrderStatus.PENDING_PAYMENT or not order.payment_intent_id:
+        raise PaymentError("This order is not waiting for payment.")
+    gateway().pay_with_test_card(order.payment_intent_id, card_number)
