@@ -1,7 +1,33 @@
 #!/usr/bin/env bash
-# Serve the shop under gunicorn with several workers, as production does.
+# Serve the shop under gunicorn with several workers, as production does. With no Stripe keys
+# in the environment, start the embedded Stripe sandbox (localstripe) and wire the shop to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec .venv/bin/gunicorn "shop:create_app()" \
-  --bind "127.0.0.1:${PORT:-5000}" --workers "${WEB_CONCURRENCY:-3}" \
-  --access-logfile - --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+PORT="${PORT:-5000}"
+
+if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRET:-}${STRIPE_API_BASE:-}" ]; then
+  SANDBOX_PORT="${STRIPE_SANDBOX_PORT:-8420}"
+  export STRIPE_API_BASE="http://127.0.0.1:${SANDBOX_PORT}"
+  export STRIPE_SECRET_KEY="sk_test_sandbox"
+  export STRIPE_PUBLISHABLE_KEY="pk_test_sandbox"
+  export STRIPE_WEBHOOK_SECRET="whsec_sandbox_$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+  export STRIPE_SANDBOX=1
+  .venv/bin/localstripe --port "$SANDBOX_PORT" >instance/localstripe.log 2>&1 &
+  SANDBOX_PID=$!
+  trap 'kill $SANDBOX_PID 2>/dev/null' EXIT INT TERM
+  for _ in $(seq 1 50); do
+    curl -s -o /dev/null "$STRIPE_API_BASE/v1/charges" && break
+    sleep 0.2
+  done
+  curl -sf -o /dev/null -X POST "$STRIPE_API_BASE/_config/webhooks/shop" \
+    --data-urlencode "url=http://127.0.0.1:${PORT}/stripe/webhook" \
+    --data-urlencode "secret=${STRIPE_WEBHOOK_SECRET}"
+  echo "Stripe sandbox (localstripe) on $STRIPE_API_BASE; pay with 4242 4242 4242 4242."
+fi
+
+.venv/bin/gunicorn "shop:create_app()" \
+  --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-3}" \
+  --access-logfile - --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
+GUNICORN_PID=$!
+trap 'kill $GUNICORN_PID ${SANDBOX_PID:-} 2>/dev/null' EXIT INT TERM
+wait $GUNICORN_PID

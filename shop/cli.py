@@ -22,6 +22,28 @@ def seed_demo() -> None:
     click.echo(f"Seeded {products} products and {posts} posts.")
 
 
+@click.command("release-expired")
+@with_appcontext
+def release_expired() -> None:
+    """Expire orders left unpaid past their time and put their stock back on sale."""
+    from shop.checkout.orders import expire_unpaid
+    from shop.web import now
+
+    expired = expire_unpaid(now())
+    click.echo(f"Expired {len(expired)} unpaid orders.")
+
+
+@click.command("send-emails")
+@with_appcontext
+def send_emails() -> None:
+    """Send the queued emails (SMTP when configured, else .eml files under instance/)."""
+    from shop.mail import deliver_outbox
+    from shop.web import now
+
+    click.echo(f"Sent {deliver_outbox(now())} emails.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    app.cli.add_command(seed_demo)
+    for command in (seed_demo, release_expired, send_emails):
+        app.cli.add_command(command)

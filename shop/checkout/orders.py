@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from shop.extensions import db
 from shop.mail import queue_email
 from shop.models import BasketLine, Order, OrderStatus, Product, StripeEvent
+from shop.payments import PaymentError, gateway
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,12 @@ def expire_unpaid(now: datetime, orders: Iterable[Order] | None = None) -> list[
             release_stock(order)
             expired.append(order)
     db.session.commit()
+    for order in expired:
+        if order.payment_intent_id:
+            try:  # so that a late payment cannot arrive; if it does, the webhook copes
+                gateway().cancel(order.payment_intent_id)
+            except PaymentError:
+                log.warning("could not cancel the PaymentIntent of expired order %s", order.number)
     return expired
 
 

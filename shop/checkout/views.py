@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import abort, flash, make_response, redirect, render_template, request
+from sqlalchemy import select
 
 from shop.checkout import bp
-from shop.checkout.orders import EventRefused, handle_stripe_event
+from shop.checkout.orders import (
+    EventRefused,
+    expire_unpaid,
+    handle_stripe_event,
+    status_url,
+    token_matches,
+)
+from shop.checkout.service import CardDeclined, PaymentError, pay_with_test_card
 from shop.errors import Problem
 from shop.extensions import csrf, db
 from shop.mail import deliver_outbox
+from shop.models import Order, OrderStatus
 from shop.payments import BadSignature, gateway
+from shop.security import CSP
 from shop.web import now
+
+# Live mode's payment page loads Stripe.js and its frames, and nothing else from outside.
+STRIPE_JS_CSP = (
+    CSP.replace("script-src 'self'", "script-src 'self' https://js.stripe.com")
+    .replace("connect-src 'self'", "connect-src 'self' https://api.stripe.com")
+    + "; frame-src https://js.stripe.com https://hooks.stripe.com"
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +51,56 @@ def stripe_webhook():
     if outcome == "paid":
         deliver_outbox(now())
     return {"received": True, "outcome": outcome}
+
+
+def _order_or_404(number: str, token: str) -> Order:
+    """The order behind a signed status link; a wrong token looks like no order at all."""
+    order = db.session.scalar(select(Order).where(Order.number == number))
+    if order is None or not token_matches(number, token):
+        abort(404, "We could not find that order. Please use the link from your confirmation.")
+    expire_unpaid(now(), [order])  # lazily, so a stale reservation never outlives its time
+    return order
+
+
+@bp.get("/orders/<number>")
+def order(number: str):
+    """The customer's order page: pay, then watch the status change to paid."""
+    token = request.args.get("token", "")
+    order = _order_or_404(number, token)
+    payments = gateway()
+    response = make_response(
+        render_template(
+            "checkout/order.html",
+            order=order,
+            token=token,
+            sandbox=payments.sandbox,
+            publishable_key=payments.publishable_key,
+            paying=request.args.get("paying") == "1",
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if not payments.sandbox and order.status == OrderStatus.PENDING_PAYMENT:
+        response.headers["Content-Security-Policy"] = STRIPE_JS_CSP
+    return response
+
+
+@bp.post("/orders/<number>/pay")
+def pay(number: str):
+    """Sandbox only: pay with a test card typed into the shop's own, clearly marked form."""
+    token = request.args.get("token", "")
+    order = _order_or_404(number, token)
+    if not gateway().sandbox:
+        abort(404)
+    card = "".join(request.form.get("card_number", "").split())
+    if not (card.isdigit() and card.isascii() and 12 <= len(card) <= 19):
+        flash("Please type a test card number, such as 4242 4242 4242 4242.", "error")
+        return redirect(status_url(order))
+    try:
+        pay_with_test_card(order, card)
+    except CardDeclined as exc:
+        flash(f"{exc} Your basket is kept: go back to the checkout to try another card.", "error")
+        return redirect(status_url(order))
+    except PaymentError as exc:
+        flash(str(exc), "error")
+        return redirect(status_url(order))
+    return redirect(status_url(order, paying=1))
