@@ -49,6 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(checkout_bp)
     csrf.exempt(api_bp)
 
+    from shop import admin
+
+    admin.init_app(app)  # Flask-Login, product image serving and the /admin blueprint
+
     from shop import cli
 
     cli.init_app(app)

@@ -43,7 +43,74 @@ def send_emails() -> None:
     click.echo(f"Sent {deliver_outbox(now())} emails.")
 
 
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "staff"]), default=None,
+              help="admin (the default for new accounts) or staff.")
+@with_appcontext
+def create_admin(email: str, role: str | None) -> None:
+    """Create an admin account, or set a new password (and role) for an existing one.
+
+    The password comes from SHOP_ADMIN_PASSWORD, else a prompt.
+    """
+    import os
+
+    from shop.admin.accounts import (
+        AccountError,
+        check_password_strength,
+        create_user,
+        normalise_email,
+        set_password,
+        user_by_email,
+    )
+    from shop.admin.audit import Actor, record
+    from shop.web import now
+
+    password = os.environ.get("SHOP_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        check_password_strength(password)
+        email = normalise_email(email)
+        user = user_by_email(email)
+        if user is None:
+            user = create_user(email, password, role or "admin")
+            db.session.flush()
+            record(Actor(None, "cli"), "user.create", "user", user.email, {"role": user.role}, now())
+            verb = "Created"
+        else:
+            changes: dict = {"password": "changed"}
+            if role and role != user.role:
+                changes["role"] = [user.role, role]
+                user.role = role
+            set_password(user, password)
+            user.active = True
+            record(Actor(None, "cli"), "user.update", "user", user.email, changes, now())
+            verb = "Updated"
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{verb} {user.role} account {user.email}.")
+
+
+@click.command("create-api-token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, e.g. 'warehouse sync'.")
+@with_appcontext
+def create_api_token(email: str, name: str) -> None:
+    """Issue a bearer token for the admin API; prints only the token, on the last line."""
+    from shop.admin.accounts import create_api_token as issue
+    from shop.admin.accounts import user_by_email
+
+    user = user_by_email(email)
+    if user is None or not user.active:
+        raise click.ClickException(f"No active account has the email {email}.")
+    token = issue(user, name)
+    db.session.commit()
+    click.echo(token)
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (seed_demo, release_expired, send_emails):
+    for command in (seed_demo, release_expired, send_emails, create_admin, create_api_token):
         app.cli.add_command(command)

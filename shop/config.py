@@ -50,6 +50,18 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "FREE_DELIVERY_OVER_PENCE": _int("FREE_DELIVERY_OVER_PENCE", 2500),
         "DISPATCH_CUTOFF": os.environ.get("DISPATCH_CUTOFF", "14:00"),
         "CHAT_HOURS": os.environ.get("CHAT_HOURS", "08:00-20:00"),
+        "ADMIN_SESSION_IDLE_MINUTES": _int("ADMIN_SESSION_IDLE_MINUTES", 120),
+        "ADMIN_SESSION_MAX_HOURS": _int("ADMIN_SESSION_MAX_HOURS", 8),
+        "ADMIN_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "ADMIN_LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"
+        ),
+        "ADMIN_LOGIN_LIMIT_PER_ADDRESS": os.environ.get(
+            "ADMIN_LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes"
+        ),
+        "LOW_STOCK_THRESHOLD": _int("LOW_STOCK_THRESHOLD", 5),
+        "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", ""),
+        "ORIGINALS_DIR": os.environ.get("ORIGINALS_DIR", ""),
+        "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000,
         "SESSION_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
@@ -61,5 +73,7 @@ DEFAULTS: dict = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "PRODUCTS_PER_PAGE": 12,
+    # Product images are resized to these widths (WebP); Product.image names the 640 one.
+    "IMAGE_WIDTHS": (320, 640, 1024),
     "JSON_SORT_KEYS": False,
 }

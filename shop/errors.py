@@ -13,10 +13,13 @@ log = logging.getLogger(__name__)
 class Problem(HTTPException):
     """An HTTP error with a detail sentence, raised from API code."""
 
-    def __init__(self, status: int, detail: str, title: str | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, title: str | None = None, extra: dict | None = None
+    ) -> None:
         super().__init__(description=detail)
         self.code = status
         self.title = title
+        self.extra = extra or {}  # further members of the problem, e.g. {"errors": {...}}
 
 
 def wants_json() -> bool:
@@ -29,12 +32,13 @@ def wants_json() -> bool:
     )
 
 
-def problem(status: int, detail: str, title: str | None = None) -> Response:
+def problem(status: int, detail: str, title: str | None = None, extra: dict | None = None) -> Response:
     """Build an RFC 9457 problem+json response."""
     from http import HTTPStatus
 
     title = title or HTTPStatus(status).phrase
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update(extra or {})
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -48,7 +52,9 @@ def init_app(app: Flask) -> None:
     def handle_http(error: HTTPException) -> Response:
         status = error.code or 500
         if wants_json():
-            response = problem(status, error.description or "", getattr(error, "title", None) or error.name)
+            response = problem(status, error.description or "",
+                               getattr(error, "title", None) or error.name,
+                               getattr(error, "extra", None))
         else:
             response = app.make_response(
                 (render_template("errors/error.html", error=error, status=status), status)

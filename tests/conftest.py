@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -129,6 +130,7 @@ def app(database_url: str, clock: FixedClock, tmp_path: Path) -> Iterator[Flask]
             "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "STRIPE_API_BASE": LOCALSTRIPE,
             "STRIPE_SANDBOX": True,
+            "UPLOADS_DIR": str(tmp_path / "uploads"),
         }
     )
     app.instance_path = str(tmp_path / "instance")
@@ -205,3 +207,129 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+# --- The admin: accounts, signed-in clients, API tokens and paid orders -----------------------
+
+ADMIN_EMAIL = "owner@kefirshop.example"
+STAFF_EMAIL = "packer@kefirshop.example"
+PASSWORD = "kefir-grains-and-oat-milk"
+
+
+@functools.cache
+def _password_hash() -> str:
+    """PASSWORD's argon2 hash, computed once: hashing is slow on purpose."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(PASSWORD)
+
+
+def _account(app: Flask, email: str, role: str) -> str:
+    import secrets
+
+    from shop.admin.models import User
+
+    with app.app_context():
+        db.session.add(User(email=email, role=role, password_hash=_password_hash(),
+                            session_nonce=secrets.token_hex(16)))
+        db.session.commit()
+    return email
+
+
+@pytest.fixture
+def admin_user(app: Flask) -> str:
+    """An admin account's email (its password is PASSWORD)."""
+    return _account(app, ADMIN_EMAIL, "admin")
+
+
+@pytest.fixture
+def staff_user(app: Flask) -> str:
+    """A staff account's email (its password is PASSWORD)."""
+    return _account(app, STAFF_EMAIL, "staff")
+
+
+def form_csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:
+    """The CSRF token of the form on `path`, as a browser would read it."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD):
+    """Post the sign-in form; return the response."""
+    return client.post(
+        "/admin/login",
+        data={"email": email, "password": password, "csrf_token": form_csrf_token(client)},
+    )
+
+
+@pytest.fixture
+def admin_client(app: Flask, admin_user: str) -> FlaskClient:
+    """A client signed in as the admin."""
+    client = app.test_client()
+    assert sign_in(client, admin_user).status_code == 303
+    return client
+
+
+@pytest.fixture
+def staff_client(app: Flask, staff_user: str) -> FlaskClient:
+    """A client signed in as staff."""
+    client = app.test_client()
+    assert sign_in(client, staff_user).status_code == 303
+    return client
+
+
+def _token(app: Flask, email: str) -> str:
+    from shop.admin.accounts import create_api_token, user_by_email
+
+    with app.app_context():
+        token = create_api_token(user_by_email(email), "tests")
+        db.session.commit()
+    return token
+
+
+@pytest.fixture
+def admin_token(app: Flask, admin_user: str) -> str:
+    """A bearer token of the admin."""
+    return _token(app, admin_user)
+
+
+@pytest.fixture
+def staff_token(app: Flask, staff_user: str) -> str:
+    """A bearer token of the staff account."""
+    return _token(app, staff_user)
+
+
+def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> str:
+    """Place an order, pay it with the sandbox's test card, wait for Stripe's webhook.
+
+    Needs the `catalogue` and `stripe_webhooks` fixtures. Returns the order number.
+    """
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from shop.checkout.service import create_order, pay_with_test_card
+    from shop.domain.customer import validate_customer
+    from shop.models import Order, Product
+
+    customer, errors = validate_customer(
+        {"email": "ada@example.com", "name": "Ada Lovelace",
+         "address": {"line1": "1 Kefir Lane", "city": "Bath", "postcode": "BA1 1AA"}}
+    )
+    assert not errors
+    with app.app_context():
+        products = {p.slug: p for p in db.session.scalars(select(Product))}
+        order = create_order(customer, [(products[s], q) for s, q in items.items()], 395,
+                             date(2026, 11, 25), date(2026, 11, 26), clock.now())
+        number = order.number
+        pay_with_test_card(order, "4242424242424242")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with app.app_context():
+            status = db.session.scalar(select(Order.status).where(Order.number == number))
+        if status == "paid":
+            return number
+        time.sleep(0.1)
+    raise AssertionError(f"{number} was not paid after 15 s")

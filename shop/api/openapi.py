@@ -120,6 +120,7 @@ def document() -> dict:
         "paths": PATHS,
         "components": {
             "schemas": SCHEMAS,
+            "securitySchemes": SECURITY_SCHEMES,
             "responses": {
                 "Problem": {
                     "description": "An error, as RFC 9457 problem details",
@@ -132,3 +133,242 @@ def document() -> dict:
             },
         },
     }
+
+
+# The admin API: bearer tokens from `flask --app shop create-api-token EMAIL`.
+
+BEARER = [{"bearerAuth": []}]
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from `flask --app shop create-api-token EMAIL`. The session "
+        "cookie is never accepted here.",
+    }
+}
+ADMIN_ERRORS = {"401": PROBLEM, "403": PROBLEM}
+WRITE_ERRORS = {"400": PROBLEM, "415": PROBLEM, "422": PROBLEM}
+
+
+def _slug_param(description: str) -> dict:
+    return {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+            "description": description}
+
+
+def _body(schema_ref: str) -> dict:
+    return {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema_ref}"}}}}
+
+
+def _list_of(ref: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    }
+
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+    _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+]
+PRODUCT_INPUT = {
+    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+    "slug": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 120},
+    "description": {"type": "string", "maxLength": 5000},
+    "category": {"type": "string", "description": "A category's slug."},
+    "price_pence": {"type": "integer", "minimum": 1, "maximum": 1000000},
+    "stock": {"type": "integer", "minimum": 0, "maximum": 1000000,
+              "description": "Units free to sell (absolute)."},
+    "active": {"type": "boolean", "description": "false hides the product from the shop."},
+    "featured": {"type": "boolean"},
+}
+POST_INPUT = {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "slug": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 160},
+    "body_markdown": {"type": "string", "maxLength": 100000},
+    "excerpt": {"type": "string", "maxLength": 500},
+    "published": {"type": "boolean"},
+    "tags": {"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 80}},
+    "products": {"type": "array", "maxItems": 12, "items": {"type": "string"},
+                 "description": "Slugs of recommended products."},
+}
+
+SCHEMAS.update({
+    "ValidationProblem": {
+        "allOf": [{"$ref": "#/components/schemas/Problem"}],
+        "properties": {"errors": {"type": "object", "additionalProperties": {"type": "string"},
+                                  "description": "Each invalid field and what is wrong."}},
+    },
+    "AdminProduct": {
+        "allOf": [{"$ref": "#/components/schemas/Product"}],
+        "required": ["stock", "active", "featured"],
+        "properties": {"stock": {"type": "integer", "minimum": 0}, "active": {"type": "boolean"},
+                       "featured": {"type": "boolean"}},
+    },
+    "AdminProductList": _list_of("AdminProduct"),
+    "ProductCreate": {"type": "object", "required": ["name", "category", "price_pence"],
+                      "properties": PRODUCT_INPUT, "additionalProperties": False},
+    "ProductUpdate": {"type": "object", "properties": PRODUCT_INPUT,
+                      "description": "Any subset; read-only Product fields are ignored."},
+    "Post": {
+        "type": "object",
+        "required": ["title", "slug", "body_markdown", "published", "excerpt"],
+        "properties": POST_INPUT | {
+            "published_at": {"type": ["string", "null"], "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "PostList": _list_of("Post"),
+    "PostCreate": {"type": "object", "required": ["title"], "properties": POST_INPUT,
+                   "additionalProperties": False},
+    "PostUpdate": {"type": "object", "properties": POST_INPUT},
+    "AdminOrder": {
+        "type": "object",
+        "required": ["number", "status", "items", "subtotal_pence", "delivery_pence",
+                     "total_pence", "delivery_date", "email"],
+        "properties": {
+            "number": {"type": "string"},
+            "status": {"enum": ["pending_payment", "paid", "payment_failed", "expired",
+                                "dispatched", "delivered", "refunded"]},
+            "items": {"type": "array", "items": {"type": "object", "properties": {
+                "slug": {"type": "string"}, "name": {"type": "string"},
+                "quantity": {"type": "integer"}, "unit_price_pence": {"type": "integer"},
+                "line_total_pence": {"type": "integer"}}}},
+            "subtotal_pence": {"type": "integer"},
+            "delivery_pence": {"type": "integer"},
+            "total_pence": {"type": "integer"},
+            "delivery_date": {"type": "string", "format": "date"},
+            "dispatch_date": {"type": "string", "format": "date"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "paid_at": {"type": ["string", "null"], "format": "date-time"},
+            "address": {"type": "object"},
+        },
+    },
+    "AdminOrderList": _list_of("AdminOrder"),
+    "Refund": {"type": "object", "properties": {"restock": {
+        "type": "boolean", "default": False,
+        "description": "Put the order's items back on sale (the goods are back, or never left)."}},
+        "additionalProperties": False},
+})
+
+VALIDATION = {"description": "Invalid values", "content": {"application/problem+json": {
+    "schema": {"$ref": "#/components/schemas/ValidationProblem"}}}}
+
+PATHS.update({
+    "/admin/products": {
+        "get": {
+            "summary": "Every product, active or not",
+            "operationId": "adminListProducts",
+            "security": BEARER,
+            "parameters": [
+                _query("q", {"type": "string", "maxLength": 200}),
+                _query("category", {"type": "string"}),
+                _query("active", {"enum": ["true", "false"]}),
+                _query("low_stock", {"type": "integer", "minimum": 0},
+                       "Only products with this many or fewer units."),
+                *PAGING,
+            ],
+            "responses": {"200": _json("AdminProductList"), "400": PROBLEM, **ADMIN_ERRORS},
+        },
+        "post": {
+            "summary": "Add a product",
+            "operationId": "adminCreateProduct",
+            "security": BEARER,
+            "requestBody": _body("ProductCreate"),
+            "responses": {"201": _json("AdminProduct", "Created"), **WRITE_ERRORS,
+                          "422": VALIDATION, "409": PROBLEM, **ADMIN_ERRORS},
+        },
+    },
+    "/admin/products/{slug}": {
+        "parameters": [_slug_param("The product's slug")],
+        "get": {"summary": "One product", "operationId": "adminGetProduct", "security": BEARER,
+                "responses": {"200": _json("AdminProduct"), "404": PROBLEM, **ADMIN_ERRORS}},
+        "patch": {
+            "summary": "Change a product (price, stock, active, …)",
+            "operationId": "adminUpdateProduct",
+            "security": BEARER,
+            "requestBody": _body("ProductUpdate"),
+            "responses": {"200": _json("AdminProduct"), **WRITE_ERRORS, "422": VALIDATION,
+                          "404": PROBLEM, "409": PROBLEM, **ADMIN_ERRORS},
+        },
+        "delete": {
+            "summary": "Delete a product that was never ordered",
+            "description": "A product that appears in any order is never deleted: the answer "
+            "is 409, and PATCH {\"active\": false} deactivates it instead.",
+            "operationId": "adminDeleteProduct",
+            "security": BEARER,
+            "responses": {"204": {"description": "Deleted"}, "404": PROBLEM, "409": PROBLEM,
+                          **ADMIN_ERRORS},
+        },
+    },
+    "/admin/posts": {
+        "get": {
+            "summary": "Every post, drafts first",
+            "operationId": "adminListPosts",
+            "security": BEARER,
+            "parameters": [_query("q", {"type": "string"}),
+                           _query("published", {"enum": ["true", "false"]}), *PAGING],
+            "responses": {"200": _json("PostList"), "400": PROBLEM, **ADMIN_ERRORS},
+        },
+        "post": {
+            "summary": "Add a post (a draft unless published is true)",
+            "operationId": "adminCreatePost",
+            "security": BEARER,
+            "requestBody": _body("PostCreate"),
+            "responses": {"201": _json("Post", "Created"), **WRITE_ERRORS, "422": VALIDATION,
+                          "409": PROBLEM, **ADMIN_ERRORS},
+        },
+    },
+    "/admin/posts/{slug}": {
+        "parameters": [_slug_param("The post's slug")],
+        "get": {"summary": "One post", "operationId": "adminGetPost", "security": BEARER,
+                "responses": {"200": _json("Post"), "404": PROBLEM, **ADMIN_ERRORS}},
+        "patch": {
+            "summary": "Change, publish or unpublish a post",
+            "operationId": "adminUpdatePost",
+            "security": BEARER,
+            "requestBody": _body("PostUpdate"),
+            "responses": {"200": _json("Post"), **WRITE_ERRORS, "422": VALIDATION,
+                          "404": PROBLEM, "409": PROBLEM, **ADMIN_ERRORS},
+        },
+        "delete": {"summary": "Delete a post", "operationId": "adminDeletePost",
+                   "security": BEARER,
+                   "responses": {"204": {"description": "Deleted"}, "404": PROBLEM,
+                                 **ADMIN_ERRORS}},
+    },
+    "/admin/orders": {
+        "get": {
+            "summary": "Orders, newest first",
+            "operationId": "adminListOrders",
+            "security": BEARER,
+            "parameters": [_query("status", {"type": "string"}),
+                           _query("q", {"type": "string"}, "An order number or email."),
+                           *PAGING],
+            "responses": {"200": _json("AdminOrderList"), "400": PROBLEM, **ADMIN_ERRORS},
+        }
+    },
+    "/admin/orders/{number}/refund": {
+        "post": {
+            "summary": "Refund a paid, dispatched or delivered order through Stripe",
+            "description": "Admin role only. The whole amount is refunded and the order "
+            "becomes refunded; 409 when the order is in another state, 502 when Stripe refuses.",
+            "operationId": "adminRefundOrder",
+            "security": BEARER,
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "requestBody": {"required": False, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Refund"}}}},
+            "responses": {"200": _json("AdminOrder"), "400": PROBLEM, "415": PROBLEM,
+                          "422": PROBLEM, "404": PROBLEM, "409": PROBLEM, "502": PROBLEM,
+                          **ADMIN_ERRORS},
+        }
+    },
+})

@@ -10,3 +10,27 @@ def format_gbp(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     pounds, rest = divmod(abs(pence), 100)
     return f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def parse_pounds(text: str) -> int:
+    """Parse a price typed in pounds ("12.50", "£12.5", "1,200") into int pence.
+
+    Integer arithmetic only: no float ever holds money. Raises ValueError with a message
+    for people.
+    """
+    cleaned = text.strip().replace(",", "").removeprefix("£").strip()
+    whole, dot, fraction = cleaned.partition(".")
+    if (
+        not whole.isdigit()
+        or not whole.isascii()
+        or len(whole) > 7
+        or (dot and not (fraction.isdigit() and fraction.isascii() and 1 <= len(fraction) <= 2))
+    ):
+        raise ValueError("Type a price in pounds, such as 12.50.")
+    return int(whole) * 100 + (int(fraction.ljust(2, "0")) if dot else 0)
+
+
+def pounds_input(pence: int) -> str:
+    """Show int pence as a form's pounds value: 1250 -> '12.50'."""
+    pounds, rest = divmod(pence, 100)
+    return f"{pounds}.{rest:02d}"

@@ -1,0 +1,20 @@
+"""The back office at /admin/: staff manage products, stock, orders and posts.
+
+Every page, and the blueprint's own static files, need a signed-in account (see auth.py).
+"""
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("admin", __name__, static_folder="static", static_url_path="/static")
+
+from shop.admin import auth  # noqa: E402  (registers the sign-in guard first)
+from shop.admin.views import dashboard, orders, posts, products, users  # noqa: E402,F401
+
+
+def init_app(app: Flask) -> None:
+    """Sign-in sessions, uploaded images and the blueprint."""
+    from shop.admin import images
+
+    auth.init_app(app)
+    images.init_app(app)
+    app.register_blueprint(bp, url_prefix="/admin")

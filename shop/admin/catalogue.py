@@ -1,0 +1,225 @@
+"""Managing the catalogue: one validation for forms and API, and audited changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from shop.admin.audit import Actor, diff, record
+from shop.admin.paging import Page, paginate
+from shop.admin.validation import Checker, Invalid, slugify
+from shop.domain.money import format_gbp
+from shop.extensions import db
+from shop.models import BasketLine, Category, OrderLine, Product
+
+MAX_PRICE_PENCE = 1_000_000  # £10,000: a typo guard, far above anything the shop sells
+MAX_STOCK = 1_000_000
+FIELDS = {"name", "slug", "description", "category", "price_pence", "stock", "active", "featured"}
+
+
+class StockChanged(Exception):
+    """The stock moved (an order, another admin) between loading a form and saving it."""
+
+    def __init__(self, now: int) -> None:
+        super().__init__(f"The stock changed to {now} while you were editing. Check it and save again.")
+        self.now = now
+
+
+class InUse(Exception):
+    """A product that appears in orders: it can be deactivated, never deleted."""
+
+
+def validate_product(data: Mapping[str, Any], current: Product | None = None) -> dict[str, Any]:
+    """Check submitted product values; return the clean ones or raise Invalid.
+
+    Creating (no `current`) requires name, category and price_pence; updating takes any subset.
+    The slug defaults to one made from the name, and must not belong to another product.
+    """
+    creating = current is None
+    check = Checker(data, FIELDS)
+    check.text("name", 200, required=creating)
+    check.slug("slug", 120)
+    check.text("description", 5000)
+    check.text("category", 80, required=creating)
+    check.integer("price_pence", 1, MAX_PRICE_PENCE, required=creating, describe=format_gbp)
+    check.integer("stock", 0, MAX_STOCK)
+    check.boolean("active")
+    check.boolean("featured")
+    values = check.done()
+    if creating and "slug" not in values:
+        values["slug"] = slugify(values["name"])
+        if not values["slug"]:
+            raise Invalid({"slug": "is required when the name has no letters or digits."})
+    if "category" in values:
+        category = db.session.scalar(select(Category).where(Category.slug == values["category"]))
+        if category is None:
+            raise Invalid({"category": f"{values['category']!r} is not a category."})
+        values["category"] = category
+    slug = values.get("slug")
+    if slug and (current is None or slug != current.slug):
+        taken = db.session.scalar(select(exists().where(Product.slug == slug)))
+        if taken:
+            raise Invalid({"slug": f"{slug!r} is already used by another product."}, conflict=True)
+    return values
+
+
+def snapshot(product: Product) -> dict[str, Any]:
+    """The audited fields of a product, as plain values."""
+    return {
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "category": product.category.slug if product.category else None,
+        "price_pence": product.price_pence,
+        "stock": product.stock,
+        "active": product.active,
+        "featured": product.featured,
+        "image": product.image,
+    }
+
+
+def create_product(values: dict[str, Any], actor: Actor, now: datetime) -> Product:
+    """Add a validated product and audit it (committed)."""
+    product = Product(
+        name=values["name"],
+        slug=values["slug"],
+        description=values.get("description", ""),
+        category=values["category"],
+        price_pence=values["price_pence"],
+        stock=values.get("stock", 0),
+        active=values.get("active", True),
+        featured=values.get("featured", False),
+        image="",
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(product)
+    db.session.flush()
+    record(actor, "product.create", "product", product.slug, snapshot(product), now)
+    db.session.commit()
+    return product
+
+
+def update_product(
+    product: Product,
+    values: dict[str, Any],
+    actor: Actor,
+    now: datetime,
+    expected_stock: int | None = None,
+) -> dict[str, list]:
+    """Apply validated changes and audit them (committed); return {field: [old, new]}.
+
+    With `expected_stock` (the value the form showed), a stock change is refused with
+    StockChanged when orders moved the stock meanwhile, instead of silently overwriting them.
+    """
+    before = snapshot(product)
+    values = dict(values)
+    new_stock = values.pop("stock", None)
+    reference = product.stock if expected_stock is None else expected_stock
+    if new_stock is not None and new_stock != reference:
+        condition = [Product.id == product.id]
+        if expected_stock is not None:
+            condition.append(Product.stock == expected_stock)
+        moved = db.session.execute(
+            update(Product).where(*condition).values(stock=new_stock)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not moved:
+            db.session.rollback()
+            raise StockChanged(db.session.scalar(select(Product.stock).where(Product.id == product.id)))
+        db.session.refresh(product, ["stock"])
+    for field, value in values.items():
+        setattr(product, field, value)
+    changes = diff(before, snapshot(product))
+    if changes:
+        product.updated_at = now
+        action = "product.price" if set(changes) == {"price_pence"} else "product.update"
+        if set(changes) == {"stock"}:
+            action = "product.stock"
+        record(actor, action, "product", product.slug, changes, now)
+    db.session.commit()
+    return changes
+
+
+def adjust_stock(product: Product, delta: int, actor: Actor, now: datetime) -> int:
+    """Add `delta` units (negative takes away) atomically; return the new stock (committed)."""
+    if delta == 0:
+        return product.stock
+    after = db.session.scalar(
+        update(Product)
+        .where(Product.id == product.id, Product.stock + delta >= 0)
+        .values(stock=Product.stock + delta, updated_at=now)
+        .returning(Product.stock)
+        .execution_options(synchronize_session=False)
+    )
+    if after is None:
+        db.session.rollback()
+        raise Invalid({"stock": f"cannot go below zero (there are {product.stock} left)."})
+    record(actor, "product.stock", "product", product.slug,
+           {"stock": [after - delta, after], "adjusted_by": delta}, now)
+    db.session.commit()
+    db.session.refresh(product)
+    return after
+
+
+def set_image(product: Product, image: str, actor: Actor, now: datetime) -> None:
+    """Point the product at a newly stored image (committed)."""
+    record(actor, "product.image", "product", product.slug, {"image": [product.image, image]}, now)
+    product.image = image
+    product.updated_at = now
+    db.session.commit()
+
+
+def ever_ordered(product: Product) -> bool:
+    return bool(db.session.scalar(select(exists().where(OrderLine.product_id == product.id))))
+
+
+def delete_product(product: Product, actor: Actor, now: datetime) -> None:
+    """Delete a product nobody ever ordered (committed); raise InUse for any other."""
+    if ever_ordered(product):
+        raise InUse(
+            f"{product.name} appears in orders, so it cannot be deleted: deactivate it instead."
+        )
+    record(actor, "product.delete", "product", product.slug, snapshot(product), now)
+    db.session.execute(delete(BasketLine).where(BasketLine.product_id == product.id))
+    db.session.delete(product)
+    db.session.commit()
+
+
+def product_for_admin(slug: str) -> Product | None:
+    """Any product, active or not, by slug."""
+    return db.session.scalar(
+        select(Product).options(joinedload(Product.category)).where(Product.slug == slug)
+    )
+
+
+def search_products(
+    q: str = "",
+    category: str = "",
+    active: bool | None = None,
+    low_stock_at: int | None = None,
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """Every product, filtered by words, category, active state and low stock, by name."""
+    query = select(Product).options(joinedload(Product.category))
+    if category:
+        query = query.join(Product.category).where(Category.slug == category)
+    if active is not None:
+        query = query.where(Product.active.is_(active))
+    if low_stock_at is not None:
+        query = query.where(Product.stock <= low_stock_at)
+    for word in q.split()[:10]:
+        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                func.lower(Product.name).like(pattern, escape="\\"),
+                func.lower(Product.slug).like(pattern, escape="\\"),
+                func.lower(Product.description).like(pattern, escape="\\"),
+            )
+        )
+    return paginate(query.order_by(Product.name, Product.id), page, per_page)

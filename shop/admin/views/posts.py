@@ -1,0 +1,140 @@
+"""Blog posts: write in Markdown with a preview, publish and unpublish, link products."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from blog.models import Post
+from shop.admin import bp
+from shop.admin.audit import history
+from shop.admin.auth import web_actor
+from shop.admin.posts import (
+    create_post,
+    delete_post,
+    render_markdown,
+    search_posts,
+    update_post,
+    validate_post,
+)
+from shop.admin.validation import Invalid
+from shop.admin.views.forms import page_number
+from shop.extensions import db
+from shop.models import Product
+from shop.web import now
+
+
+def _post_or_404(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404, "There is no such post.")
+    return post
+
+
+def _submitted(form: MultiDict, editing: bool) -> dict:
+    """The form's fields in validate_post's terms: tags from commas, products from boxes."""
+    data = {
+        "title": form.get("title", ""),
+        "excerpt": form.get("excerpt", ""),
+        "body_markdown": form.get("body_markdown", "").replace("\r\n", "\n"),
+        "tags": [name.strip() for name in form.get("tags", "").split(",") if name.strip()],
+        "products": form.getlist("products"),
+    }
+    slug = form.get("slug", "").strip()
+    if slug:
+        data["slug"] = slug
+    return data
+
+
+def _form(post: Post | None, values: dict, errors: dict, preview: str | None = None,
+          status: int = 200):
+    products = db.session.scalars(select(Product).order_by(Product.name)).all()
+    return (
+        render_template(
+            "admin/posts/form.html",
+            post=post,
+            values=values,
+            errors=errors,
+            preview=preview,
+            products=products,
+            history=history("post", post.slug) if post else [],
+        ),
+        status,
+    )
+
+
+def _values_of(post: Post) -> dict:
+    return {
+        "title": post.title,
+        "slug": post.slug,
+        "excerpt": post.excerpt,
+        "body_markdown": post.body_markdown,
+        "tags": ", ".join(t.name for t in post.tags),
+        "products": [p.slug for p in post.products],
+    }
+
+
+def _form_values(form: MultiDict) -> dict:
+    return form.to_dict() | {"products": form.getlist("products")}
+
+
+@bp.get("/posts/")
+def posts():
+    """Drafts first, then published posts, newest first."""
+    q = request.args.get("q", "").strip()[:200]
+    return render_template("admin/posts/list.html", result=search_posts(q, page=page_number()), q=q)
+
+
+@bp.route("/posts/new", methods=["GET", "POST"])
+def post_new():
+    """Write a new post (saved as a draft); Preview shows it without saving."""
+    if request.method == "GET":
+        return _form(None, {}, {})
+    data = _submitted(request.form, editing=False)
+    if request.form.get("action") == "preview":
+        return _form(None, _form_values(request.form), {}, render_markdown(data["body_markdown"]))
+    try:
+        values = validate_post(data)
+    except Invalid as exc:
+        return _form(None, _form_values(request.form), exc.errors, status=422)
+    post = create_post(values, web_actor(), now())
+    flash(f"“{post.title}” was saved as a draft.", "success")
+    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+
+
+@bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
+def post_edit(post_id: int):
+    """Edit a post; Preview shows the change without saving."""
+    post = _post_or_404(post_id)
+    if request.method == "GET":
+        return _form(post, _values_of(post), {}, post.body_html)
+    data = _submitted(request.form, editing=True)
+    if request.form.get("action") == "preview":
+        return _form(post, _form_values(request.form), {}, render_markdown(data["body_markdown"]))
+    try:
+        values = validate_post(data, current=post)
+    except Invalid as exc:
+        return _form(post, _form_values(request.form), exc.errors, status=422)
+    update_post(post, values, web_actor(), now())
+    flash(f"“{post.title}” was saved.", "success")
+    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+
+
+@bp.post("/posts/<int:post_id>/publish")
+def post_publish(post_id: int):
+    """Publish (published=1) or unpublish (published=0) a post."""
+    post = _post_or_404(post_id)
+    published = request.form.get("published") == "1"
+    update_post(post, {"published": published}, web_actor(), now())
+    flash(f"“{post.title}” is {'published' if published else 'back to draft'}.", "success")
+    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+
+
+@bp.post("/posts/<int:post_id>/delete")
+def post_delete(post_id: int):
+    """Delete a post for good."""
+    post = _post_or_404(post_id)
+    delete_post(post, web_actor(), now())
+    flash(f"“{post.title}” was deleted.", "success")
+    return redirect(url_for("admin.posts"), 303)

@@ -1,0 +1,213 @@
+"""Products: list with filters, create, edit (price, stock, image), deactivate, delete."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from shop.admin import bp, images
+from shop.admin.audit import history
+from shop.admin.auth import web_actor
+from shop.admin.catalogue import (
+    InUse,
+    StockChanged,
+    adjust_stock,
+    create_product,
+    delete_product,
+    ever_ordered,
+    search_products,
+    set_image,
+    update_product,
+    validate_product,
+)
+from shop.admin.validation import Invalid
+from shop.admin.views.forms import page_number, whole_number
+from shop.catalogue.queries import categories
+from shop.domain.money import parse_pounds, pounds_input
+from shop.extensions import db
+from shop.models import Product
+from shop.web import now
+
+
+def _product_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        abort(404, "There is no such product.")
+    return product
+
+
+def _submitted(form: MultiDict, editing: bool) -> tuple[dict, dict[str, str]]:
+    """Turn the form's strings into the values validate_product takes (pence, ints, bools)."""
+    errors: dict[str, str] = {}
+    data: dict = {
+        "name": form.get("name", ""),
+        "description": form.get("description", ""),
+        "category": form.get("category", ""),
+        "active": form.get("active") == "1",
+        "featured": form.get("featured") == "1",
+    }
+    slug = form.get("slug", "").strip()
+    if slug or editing:
+        data["slug"] = slug
+    try:
+        data["price_pence"] = parse_pounds(form.get("price", ""))
+    except ValueError:
+        errors["price_pence"] = "must be in pounds and pence, such as 12.50."
+    stock = whole_number(form.get("stock", "0") or "0", "stock", errors)
+    if stock is not None:
+        data["stock"] = stock
+    return data, errors
+
+
+def _uploaded_image(errors: dict[str, str]) -> tuple[images.Processed, bytes] | None:
+    """The accepted image of the form, None without one; a refusal goes into `errors`."""
+    upload = request.files.get("image")
+    if upload is None or not upload.filename:
+        return None
+    data = upload.read()
+    try:
+        return images.check(data), data
+    except images.ImageRejected as exc:
+        errors["image"] = str(exc)
+        return None
+
+
+def _form(product: Product | None, values: dict, errors: dict[str, str], status: int = 200):
+    return (
+        render_template(
+            "admin/products/form.html",
+            product=product,
+            values=values,
+            errors=errors,
+            categories=categories(),
+            history=history("product", product.slug) if product else [],
+            ever_ordered=ever_ordered(product) if product else False,
+        ),
+        status,
+    )
+
+
+def _values_of(product: Product) -> dict:
+    return {
+        "name": product.name,
+        "slug": product.slug,
+        "description": product.description,
+        "category": product.category.slug,
+        "price": pounds_input(product.price_pence),
+        "stock": product.stock,
+        "active": product.active,
+        "featured": product.featured,
+    }
+
+
+@bp.get("/products/")
+def products():
+    """Every product, with search and filters for category, active state and low stock."""
+    args = request.args
+    active = {"1": True, "0": False}.get(args.get("active", ""))
+    low = args.get("low") == "1"
+    threshold = current_app.config["LOW_STOCK_THRESHOLD"]
+    q = args.get("q", "").strip()[:200]
+    result = search_products(
+        q, args.get("category", ""), active, threshold if low else None, page_number()
+    )
+    return render_template(
+        "admin/products/list.html",
+        result=result,
+        categories=categories(),
+        q=q,
+        category=args.get("category", ""),
+        active=args.get("active", ""),
+        low=low,
+        threshold=threshold,
+    )
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def product_new():
+    """Add a product, with an optional image."""
+    if request.method == "GET":
+        return _form(None, {"active": True, "stock": 0}, {})
+    data, errors = _submitted(request.form, editing=False)
+    try:
+        values = validate_product(data)
+    except Invalid as exc:
+        errors = exc.errors | errors
+    image = _uploaded_image(errors)
+    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    if errors:
+        return _form(None, form_values, errors, 422)
+    product = create_product(values, web_actor(), now())
+    if image:
+        set_image(product, images.save(product, *image), web_actor(), now())
+    flash(f"{product.name} was added.", "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+def product_edit(product_id: int):
+    """Change a product: details, price, stock and image."""
+    product = _product_or_404(product_id)
+    if request.method == "GET":
+        return _form(product, _values_of(product), {})
+    data, errors = _submitted(request.form, editing=True)
+    if not data.get("slug"):
+        data.pop("slug", None)
+    expected = whole_number(request.form.get("stock_was", ""), "stock", {})
+    try:
+        values = validate_product(data, current=product)
+    except Invalid as exc:
+        errors = exc.errors | errors
+    image = _uploaded_image(errors)
+    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    if errors:
+        return _form(product, form_values, errors, 422)
+    try:
+        update_product(product, values, web_actor(), now(), expected_stock=expected)
+    except StockChanged as exc:
+        form_values["stock_was"] = exc.now
+        return _form(product, form_values, {"stock": str(exc)}, 409)
+    if image:
+        set_image(product, images.save(product, *image), web_actor(), now())
+    flash(f"{product.name} was saved.", "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+
+
+@bp.post("/products/<int:product_id>/stock")
+def product_stock(product_id: int):
+    """Add or take away units, e.g. +24 when a delivery arrives, -2 for breakages."""
+    product = _product_or_404(product_id)
+    errors: dict[str, str] = {}
+    delta = whole_number(request.form.get("adjust", ""), "adjust", errors, signed=True)
+    if delta is None:
+        flash("Type the number of units to add, such as 12, or to take away, such as -3.", "error")
+    else:
+        try:
+            stock = adjust_stock(product, delta, web_actor(), now())
+            flash(f"{product.name}: stock is now {stock}.", "success")
+        except Invalid as exc:
+            flash(f"Stock {exc.errors['stock']}", "error")
+    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+
+
+@bp.post("/products/<int:product_id>/active")
+def product_active(product_id: int):
+    """Deactivate (hide from the shop) or reactivate a product."""
+    product = _product_or_404(product_id)
+    active = request.form.get("active") == "1"
+    update_product(product, {"active": active}, web_actor(), now())
+    flash(f"{product.name} is {'back on sale' if active else 'hidden from the shop'}.", "success")
+    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+
+
+@bp.post("/products/<int:product_id>/delete")
+def product_delete(product_id: int):
+    """Delete a product nobody has ordered; ordered ones can only be deactivated."""
+    product = _product_or_404(product_id)
+    try:
+        delete_product(product, web_actor(), now())
+    except InUse as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+    flash(f"{product.name} was deleted.", "success")
+    return redirect(url_for("admin.products"), 303)
