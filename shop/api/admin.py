@@ -286,14 +286,14 @@ def admin_orders():
 @token_required(role="admin")
 def admin_order_refund(number: str):
     """Refund the whole order through Stripe; {"restock": true} puts the items back on sale."""
-    order = order_by_number(number)
-    if order is None:
-        raise Problem(404, f"No order has the number {number!r}.")
     body = json_body() if request.content_length else {}
     restock = body.get("restock", False)
     if not isinstance(restock, bool) or set(body) - {"restock"}:
         raise Problem(422, "The body may only hold restock: true or false.",
                       extra={"errors": {"restock": "must be true or false."}})
+    order = order_by_number(number)
+    if order is None:
+        raise Problem(404, f"No order has the number {number!r}.")
     try:
         refund(order, g.api_actor, now(), restock=restock)
     except RefundFailed as exc:
