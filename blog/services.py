@@ -26,7 +26,7 @@ WRITABLE = {
     "products",
 }  # fmt: skip
 #: Fields post_json() shows but a writer cannot set; sent back unchanged, they are ignored.
-READ_ONLY = {"url", "updated_at", "reading_minutes"}
+READ_ONLY = {"url", "updated_at"}
 
 
 class InvalidPost(ValueError):
@@ -47,51 +47,62 @@ def save_post(
 ) -> Post:
     """Create a post (no `post`) or update `post` from the admin JSON shape; return it, flushed.
 
-    Missing fields keep their value (or a default on create): the slug follows the title, the
-    excerpt is the body's opening paragraph, and publishing stamps `published_at` once.
+    Every value is checked before anything changes, so refused data leaves the post as it was.
+    Missing fields keep their value (or a default on create): the slug follows the title, an
+    empty excerpt is the body's opening paragraph, and publishing stamps `published_at` once.
     """
-    unknown = set(data) - WRITABLE - READ_ONLY
-    if unknown:
-        raise InvalidPost(f"Unknown field(s): {', '.join(sorted(unknown))}.")
-    creating = post is None
-    if creating:
-        if "title" not in data:
-            raise InvalidPost("title is required.")
+    values = _validate(session, data, post)
+    if post is None:
         post = Post(author=DEFAULT_AUTHOR, published=False, created_at=now)
-    if "title" in data:
-        post.title = _text(data, "title", 200, required=True)
-    if "slug" in data or creating:
-        slug = _text(data, "slug", 160) or slugify(post.title)
-        if not is_slug(slug):
-            raise InvalidPost("slug must be lower-case letters and digits joined by hyphens.")
-        taken = session.scalar(select(Post.id).where(Post.slug == slug, Post.id != post.id))
-        if taken is not None:
-            raise InvalidPost(f"Another post already uses the slug {slug!r}.", status=409)
-        post.slug = slug
-    if "body_markdown" in data:
-        post.body_markdown = _text(data, "body_markdown", MAX_BODY, strip=False)
-    if "excerpt" in data:
-        post.excerpt = _text(data, "excerpt", MAX_EXCERPT)
+    for name, value in values.items():
+        setattr(post, name, value)
     if not post.excerpt:
         post.excerpt = summarise(first_paragraph(post.body_html or ""), EXCERPT_FROM_BODY)
-    if "author" in data:
-        post.author = _text(data, "author", 120) or DEFAULT_AUTHOR
-    if "published" in data:
-        if not isinstance(data["published"], bool):
-            raise InvalidPost("published must be true or false.")
-        post.published = data["published"]
-    if "published_at" in data:
-        post.published_at = _instant(data["published_at"])
     if post.published and post.published_at is None:
         post.published_at = now
-    if "tags" in data:
-        post.tags = _tags(session, data["tags"])
-    if "products" in data:
-        post.products = _products(session, data["products"])
     post.updated_at = now
     session.add(post)
     session.flush()
     return post
+
+
+def _validate(session: Session, data: Mapping[str, Any], post: Post | None) -> dict[str, Any]:
+    """The attributes to set from `data`, or InvalidPost naming the first bad value."""
+    unknown = set(data) - WRITABLE - READ_ONLY
+    if unknown:
+        raise InvalidPost(f"Unknown field(s): {', '.join(sorted(unknown))}.")
+    if post is None and "title" not in data:
+        raise InvalidPost("title is required.")
+    values: dict[str, Any] = {}
+    if "title" in data:
+        values["title"] = _text(data, "title", 200, required=True)
+    if "slug" in data or post is None:
+        slug = _text(data, "slug", 160) or slugify(values.get("title") or post.title)
+        if not is_slug(slug):
+            raise InvalidPost("slug must be lower-case letters and digits joined by hyphens.")
+        taken = select(Post.id).where(Post.slug == slug)
+        if post is not None:
+            taken = taken.where(Post.id != post.id)
+        if session.scalar(taken) is not None:
+            raise InvalidPost(f"Another post already uses the slug {slug!r}.", status=409)
+        values["slug"] = slug
+    if "body_markdown" in data:
+        values["body_markdown"] = _text(data, "body_markdown", MAX_BODY, strip=False)
+    if "excerpt" in data:
+        values["excerpt"] = _text(data, "excerpt", MAX_EXCERPT)
+    if "author" in data:
+        values["author"] = _text(data, "author", 120) or DEFAULT_AUTHOR
+    if "published" in data:
+        if not isinstance(data["published"], bool):
+            raise InvalidPost("published must be true or false.")
+        values["published"] = data["published"]
+    if "published_at" in data:
+        values["published_at"] = _instant(data["published_at"])
+    if "tags" in data:
+        values["tags"] = _tags(session, data["tags"])
+    if "products" in data:
+        values["products"] = _products(session, data["products"])
+    return values
 
 
 def _text(

@@ -83,6 +83,21 @@ def test_invalid_post_data_is_refused_with_a_reason(clock: FixedClock, data: dic
     assert raised.value.status == 422
 
 
+@pytest.mark.usefixtures("ctx", "catalogue")
+def test_refused_changes_leave_the_post_as_it_was(clock: FixedClock):
+    post = save_post(db.session, {"title": "Steady", "body_markdown": "Kept."}, now=clock.now())
+    db.session.commit()
+    with pytest.raises(InvalidPost, match="Unknown product"):
+        save_post(
+            db.session,
+            {"title": "Changed", "body_markdown": "Lost.", "products": ["no-such-product"]},
+            now=clock.now(),
+            post=post,
+        )
+    assert not db.session.dirty
+    assert (post.title, post.slug, post.body_html) == ("Steady", "steady", "<p>Kept.</p>")
+
+
 @pytest.mark.usefixtures("ctx")
 def test_a_slug_already_taken_is_a_conflict(clock: FixedClock):
     save_post(db.session, {"title": "Twice"}, now=clock.now())
