@@ -85,6 +85,9 @@
     const form = event.target.closest("[data-basket-form]");
     if (!form || form.dataset.plain || !document.querySelector("[data-basket]")) return;
     event.preventDefault();
+    // Enter in a quantity field fires both "change" and a submit: send it once.
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
     const focusKey = document.activeElement && document.activeElement.dataset.focus;
     const busy = document.querySelector("[data-basket]");
     busy.setAttribute("aria-busy", "true");
@@ -99,14 +102,16 @@
       estimates();
     } catch (error) {
       busy.removeAttribute("aria-busy");
+      delete form.dataset.busy;
       plainly(form, event.submitter);
     }
   });
 
-  // A typed quantity is sent when the field is left or Enter is pressed.
+  // A typed quantity is sent when the field is left or Enter is pressed; the forms skip the
+  // browser's own range check (novalidate) so the server can say how many are in stock.
   document.addEventListener("change", (event) => {
     const input = event.target.closest("[data-basket] [data-autosubmit]");
-    if (input && input.form && input.checkValidity()) input.form.requestSubmit();
+    if (input && input.form && input.value !== "") input.form.requestSubmit();
   });
 
   // On catalogue and product pages: stay on the page, say what happened, update the header.
