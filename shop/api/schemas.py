@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import url_for
 
 from shop.basket.service import PricedBasket
@@ -71,7 +73,7 @@ def basket_json(basket: PricedBasket) -> dict:
     }
 
 
-def estimate_json(estimate: DeliveryEstimate, at) -> dict:
+def estimate_json(estimate: DeliveryEstimate, at: datetime) -> dict:
     """When an order placed at `at` is dispatched and delivered, and the deadline for that."""
     return {
         "order_by": estimate.order_by.isoformat(),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +17,7 @@ from shop.extensions import db
 from shop.models import Basket, BasketLine, Product
 
 MAX_QUANTITY = 99
+MAX_SLUG_SHOWN = 120
 #: A basket nobody has changed for this long is forgotten (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
 
@@ -118,6 +121,17 @@ def check_quantity(value: object, minimum: int = 1) -> int:
     return value
 
 
+@contextmanager
+def _transaction() -> Iterator[None]:
+    """Commit what the block did, or roll all of it back: a refused change stores nothing."""
+    try:
+        yield
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
 def find_basket(token: str | None, now: datetime) -> Basket | None:
     """The basket with this token, unless it has lain untouched for longer than LIFETIME."""
     if not token:
@@ -145,13 +159,13 @@ def add_item(basket: Basket | None, slug: str, quantity: int, now: datetime) -> 
         select(Product).where(Product.slug == slug, Product.active.is_(True))
     )
     if product is None:
-        raise UnknownProduct(f"We have no product called {slug!r}.")
+        raise _unknown(slug)
     limit = min(MAX_QUANTITY, product.stock)
     if product.stock <= 0:
         raise NotEnoughStock(f"Sorry, {product.name} is out of stock.")
     if quantity > limit:
-        raise NotEnoughStock(_over_limit(product, quantity, 0))
-    try:
+        raise NotEnoughStock(_over_limit(product, have=0))
+    with _transaction():
         if basket is None:
             basket = Basket(token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
             db.session.add(basket)
@@ -159,12 +173,8 @@ def add_item(basket: Basket | None, slug: str, quantity: int, now: datetime) -> 
         new_quantity = _upsert_line(basket.id, product.id, quantity, limit)
         if new_quantity is None:
             have = _line_quantity(basket.id, product.id)
-            raise NotEnoughStock(_over_limit(product, quantity, have))
+            raise NotEnoughStock(_over_limit(product, have))
         basket.updated_at = now
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return LineChange(basket, product.slug, product.name, new_quantity)
 
 
@@ -187,6 +197,10 @@ def _upsert_line(basket_id: int, product_id: int, quantity: int, limit: int) -> 
     return db.session.execute(statement).scalar()
 
 
+def _unknown(slug: str) -> UnknownProduct:
+    return UnknownProduct(f"We have no product called {slug[:MAX_SLUG_SHOWN]!r}.")
+
+
 def _line_quantity(basket_id: int, product_id: int) -> int:
     return db.session.scalar(
         select(BasketLine.quantity).where(
@@ -195,11 +209,10 @@ def _line_quantity(basket_id: int, product_id: int) -> int:
     ) or 0
 
 
-def _over_limit(product: Product, adding: int, have: int) -> str:
+def _over_limit(product: Product, have: int) -> str:
     already = f" You already have {have} in your basket." if have else ""
     if product.stock < MAX_QUANTITY:
-        left = f"only {product.stock} left" if product.stock > 1 else "only 1 left"
-        return f"Sorry, we have {left} of {product.name}.{already}"
+        return f"Sorry, we have only {product.stock} left of {product.name}.{already}"
     return f"You can have at most {MAX_QUANTITY} of {product.name} in one order.{already}"
 
 
@@ -214,7 +227,7 @@ def _basket_line(basket: Basket | None, slug: str) -> BasketLine:
         )
     if line is None:
         if db.session.scalar(select(Product.id).where(Product.slug == slug)) is None:
-            raise UnknownProduct(f"We have no product called {slug!r}.")
+            raise _unknown(slug)
         raise NotInBasket(f"{slug!r} is not in your basket.")
     return line
 
@@ -229,16 +242,12 @@ def set_quantity(basket: Basket | None, slug: str, quantity: int, now: datetime)
     if not product.active or product.stock <= 0:
         raise NotEnoughStock(f"Sorry, {product.name} is no longer available. Please remove it.")
     if quantity > product.stock:
-        raise NotEnoughStock(_over_limit(product, quantity, 0))
-    try:
+        raise NotEnoughStock(_over_limit(product, have=0))
+    with _transaction():
         db.session.execute(
             update(BasketLine).where(BasketLine.id == line.id).values(quantity=quantity)
         )
         basket.updated_at = now
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return LineChange(basket, product.slug, product.name, quantity)
 
 
@@ -249,13 +258,9 @@ def remove_item(basket: Basket | None, slug: str, now: datetime) -> LineChange:
 
 def _remove(basket: Basket, line: BasketLine, now: datetime) -> LineChange:
     change = LineChange(basket, line.product.slug, line.product.name, 0)
-    try:
+    with _transaction():
         db.session.execute(delete(BasketLine).where(BasketLine.id == line.id))
         basket.updated_at = now
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return change
 
 
@@ -266,8 +271,7 @@ def line_problem(product: Product, quantity: int) -> str | None:
     if product.stock <= 0:
         return "Out of stock. Please remove it to check out."
     if quantity > product.stock:
-        left = f"Only {product.stock} left" if product.stock > 1 else "Only 1 left"
-        return f"{left}. Please lower the quantity to check out."
+        return f"Only {product.stock} left. Please lower the quantity to check out."
     return None
 
 

@@ -63,7 +63,8 @@
   function refill(selector, doc) {
     const here = document.querySelector(selector);
     const there = doc.querySelector(selector);
-    if (here && there) here.replaceChildren(...Array.from(there.childNodes, (n) => document.importNode(n, true)));
+    if (!here || !there) return;
+    here.replaceChildren(...Array.from(there.childNodes, (node) => document.importNode(node, true)));
   }
 
   function flashText(doc) {

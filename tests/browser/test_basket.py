@@ -56,7 +56,7 @@ def test_customer_adds_two_products_raises_one_to_free_delivery_and_removes_the_
         expect(summary.locator("[data-delivery]")).to_have_text("£3.95")
     more.click()
     expect(summary.locator("[data-delivery]")).to_have_text("FREE")
-    expect(message).to_have_text("Your order qualifies for FREE next-day delivery")
+    expect(message).to_have_text("Your basket qualifies for FREE next-day delivery")
     expect(bar).to_have_attribute("value", "2501")
     expect(summary.locator("[data-total]")).to_have_text("£25.75")
     expect(header_count(page)).to_have_text("6")

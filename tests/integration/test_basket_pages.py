@@ -95,7 +95,7 @@ def test_free_delivery_shows_as_free_with_a_full_bar(client: FlaskClient):
     html = client.get("/basket").get_data(as_text=True)
     words = text(html)
     assert "Next-day delivery FREE" in words and "Total £36.00" in words
-    assert "Your order qualifies for FREE next-day delivery" in words
+    assert "Your basket qualifies for FREE next-day delivery" in words
     assert re.search(r'<progress[^>]*max="2501" value="2501"', html)
 
 
@@ -209,7 +209,7 @@ def test_a_product_page_says_how_far_the_basket_is_from_free_delivery(client: Fl
     add_by_form(client, GRAINS, "1")
     assert "Add £13.01 more for FREE next-day delivery" in page(client, f"/products/{GINGER}")
     add_by_form(client, GRAINS, "2")
-    assert "Your order qualifies for FREE next-day delivery" in page(client, f"/products/{GINGER}")
+    assert "Your basket qualifies for FREE next-day delivery" in page(client, f"/products/{GINGER}")
 
 
 def test_out_of_stock_products_offer_no_add_button(client: FlaskClient):
@@ -255,3 +255,12 @@ def test_a_configured_fee_and_threshold_reach_the_pages(catalogue, database_url,
     with app.app_context():
         db.engine.dispose()
     assert "Next-day delivery £4.99" in words and "Add £4.01 more for FREE" in words
+
+
+def test_an_out_of_stock_product_promises_no_delivery_date(client: FlaskClient):
+    assert "for delivery on" not in page(client, f"/products/{SKYR}")
+
+
+def test_a_form_token_lasts_as_long_as_the_session_not_an_hour(app: Flask):
+    # A product page left open over lunch must still add to the basket.
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
