@@ -76,7 +76,8 @@ def create_admin(email: str, role: str | None) -> None:
         if user is None:
             user = create_user(email, password, role or "admin")
             db.session.flush()
-            record(Actor(None, "cli"), "user.create", "user", user.email, {"role": user.role}, now())
+            record(Actor(None, "cli"), "user.create", "user", user.email, {"role": user.role},
+                   now())
             verb = "Created"
         else:
             changes: dict = {"password": "changed"}

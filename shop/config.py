@@ -76,4 +76,7 @@ DEFAULTS: dict = {
     # Product images are resized to these widths (WebP); Product.image names the 640 one.
     "IMAGE_WIDTHS": (320, 640, 1024),
     "JSON_SORT_KEYS": False,
+    # A CSRF token lives as long as the session, not an hour: a product page left open over
+    # lunch must still add to the basket.
+    "WTF_CSRF_TIME_LIMIT": None,
 }

@@ -32,7 +32,9 @@ def wants_json() -> bool:
     )
 
 
-def problem(status: int, detail: str, title: str | None = None, extra: dict | None = None) -> Response:
+def problem(
+    status: int, detail: str, title: str | None = None, extra: dict | None = None
+) -> Response:
     """Build an RFC 9457 problem+json response."""
     from http import HTTPStatus
 
@@ -52,8 +54,8 @@ def init_app(app: Flask) -> None:
     def handle_http(error: HTTPException) -> Response:
         status = error.code or 500
         if wants_json():
-            response = problem(status, error.description or "",
-                               getattr(error, "title", None) or error.name,
+            title = getattr(error, "title", None) or error.name
+            response = problem(status, error.description or "", title,
                                getattr(error, "extra", None))
         else:
             response = app.make_response(
@@ -67,4 +69,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return handle_http(InternalServerError("Something went wrong on our side. Please try again."))
+        return handle_http(
+            InternalServerError("Something went wrong on our side. Please try again.")
+        )

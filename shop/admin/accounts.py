@@ -31,7 +31,7 @@ def normalise_email(email: str) -> str:
     """Lower-case and validate an email address (no DNS lookups), or raise AccountError."""
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
+    except EmailNotValidError:
         raise AccountError(f"{email.strip() or 'That'} is not a valid email address.") from None
 
 
@@ -114,7 +114,9 @@ def user_for_token(token: str, now: datetime) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     record = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
     )
     if record is None or not record.user.active:
         return None

@@ -26,7 +26,9 @@ class Actor:
 
 def diff(before: dict, after: dict) -> dict:
     """{field: [old, new]} for the fields whose value changed."""
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    return {
+        key: [before.get(key), value] for key, value in after.items() if before.get(key) != value
+    }
 
 
 def record(actor: Actor, action: str, entity: str, key: str, changes: dict, now: datetime) -> None:

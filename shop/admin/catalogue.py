@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.admin.audit import Actor, diff, record
-from shop.admin.paging import Page, paginate
+from shop.admin.paging import Page, like_pattern, paginate
 from shop.admin.validation import Checker, Invalid, slugify
 from shop.domain.money import format_gbp
 from shop.extensions import db
@@ -25,7 +26,9 @@ class StockChanged(Exception):
     """The stock moved (an order, another admin) between loading a form and saving it."""
 
     def __init__(self, now: int) -> None:
-        super().__init__(f"The stock changed to {now} while you were editing. Check it and save again.")
+        super().__init__(
+            f"The stock changed to {now} while you were editing. Check it and save again."
+        )
         self.now = now
 
 
@@ -130,7 +133,9 @@ def update_product(
         ).rowcount
         if not moved:
             db.session.rollback()
-            raise StockChanged(db.session.scalar(select(Product.stock).where(Product.id == product.id)))
+            raise StockChanged(
+                db.session.scalar(select(Product.stock).where(Product.id == product.id))
+            )
         db.session.refresh(product, ["stock"])
     for field, value in values.items():
         setattr(product, field, value)
@@ -187,7 +192,11 @@ def delete_product(product: Product, actor: Actor, now: datetime) -> None:
     record(actor, "product.delete", "product", product.slug, snapshot(product), now)
     db.session.execute(delete(BasketLine).where(BasketLine.product_id == product.id))
     db.session.delete(product)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # an order for it arrived a moment ago
+        db.session.rollback()
+        raise InUse(f"{product.name} was just ordered, so it cannot be deleted.") from None
 
 
 def product_for_admin(slug: str) -> Product | None:
@@ -214,7 +223,7 @@ def search_products(
     if low_stock_at is not None:
         query = query.where(Product.stock <= low_stock_at)
     for word in q.split()[:10]:
-        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(word)
         query = query.where(
             or_(
                 func.lower(Product.name).like(pattern, escape="\\"),

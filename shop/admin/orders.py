@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
-from shop.admin.paging import Page, paginate
+from shop.admin.paging import Page, like_pattern, paginate
 from shop.checkout.orders import _transition, release_stock  # the one guarded status change
 from shop.domain.money import format_gbp
 from shop.extensions import db
@@ -34,7 +34,7 @@ def search_orders(q: str = "", status: str = "", page: int = 1, per_page: int = 
         query = query.where(Order.status == status)
     q = q.strip().lower()
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = like_pattern(q)
         query = query.where(
             or_(
                 func.lower(Order.number).like(pattern, escape="\\"),
@@ -49,7 +49,8 @@ def order_by_number(number: str) -> Order | None:
 
 
 def count_by_status(status: str) -> int:
-    return db.session.scalar(select(func.count()).select_from(Order).where(Order.status == status)) or 0
+    query = select(func.count()).select_from(Order).where(Order.status == status)
+    return db.session.scalar(query) or 0
 
 
 def _refuse(order: Order, doing: str, allowed: str) -> OrderActionRefused:

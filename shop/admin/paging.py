@@ -22,6 +22,12 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def like_pattern(text: str) -> str:
+    """A LIKE pattern (escape "\\") finding `text` anywhere, lower-cased, wildcards escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def paginate(query: Select, page: int, per_page: int) -> Page:
     """Count the query's rows and fetch page `page` (1-based) of them."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))

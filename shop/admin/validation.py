@@ -102,21 +102,6 @@ class Checker:
         else:
             self.values[field] = value
 
-    def strings(self, field: str, max_items: int, max_length: int) -> None:
-        if field not in self.data:
-            return
-        value = self.data[field]
-        if (
-            not isinstance(value, list)
-            or len(value) > max_items
-            or not all(isinstance(item, str) and 0 < len(item.strip()) <= max_length for item in value)
-        ):
-            self.errors[field] = (
-                f"must be a list of at most {max_items} names of 1 to {max_length} characters."
-            )
-        else:
-            self.values[field] = list(dict.fromkeys(item.strip() for item in value))
-
     def done(self) -> dict[str, Any]:
         if self.errors:
             raise Invalid(self.errors)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from shop.api import admin, orders, views  # noqa: E402,F401  (views register on bp)
+from shop.api import admin, basket, orders, views  # noqa: E402,F401  (views register on bp)

@@ -31,15 +31,7 @@ from shop.admin.orders import (
     refund,
     search_orders,
 )
-from shop.admin.posts import (
-    create_post,
-    delete_post,
-    post_by_slug,
-    post_json,
-    search_posts,
-    update_post,
-    validate_post,
-)
+from shop.admin.posts import InvalidPost, delete_post, post_by_slug, post_json, save, search_posts
 from shop.admin.validation import Invalid
 from shop.api import bp
 from shop.api.schemas import product_json
@@ -50,9 +42,9 @@ from shop.extensions import db
 from shop.models import Order, OrderStatus, Product
 from shop.web import now
 
+BOOLEANS = {"true": True, "false": False, "": None}
 #: Product fields the API shows but that cannot be set: sending them back changes nothing.
 READ_ONLY_PRODUCT = {"currency", "category_name", "in_stock", "stock_available", "image_url", "url"}
-READ_ONLY_POST = {"published_at", "updated_at"}
 
 
 class Unauthenticated(Problem):
@@ -143,7 +135,7 @@ def _writable(body: dict, read_only: set[str]) -> dict:
 def admin_products():
     """Every product, active or not; ?q=, ?category=, ?active=true|false, ?low_stock=N."""
     args = request.args
-    active = {"true": True, "false": False, "": None}.get(args.get("active", ""), "bad")
+    active = BOOLEANS.get(args.get("active", ""), "bad")
     if active == "bad":
         raise Problem(400, "active must be true or false.")
     low = args.get("low_stock")
@@ -212,7 +204,7 @@ def _post_or_404(slug: str) -> Post:
 @token_required()
 def admin_posts():
     """Every post, drafts first; ?published=true|false."""
-    published = {"true": True, "false": False, "": None}.get(request.args.get("published", ""), "bad")
+    published = BOOLEANS.get(request.args.get("published", ""), "bad")
     if published == "bad":
         raise Problem(400, "published must be true or false.")
     page, per_page = page_args()
@@ -223,12 +215,14 @@ def admin_posts():
 @bp.post("/admin/posts")
 @token_required()
 def admin_post_create():
-    """Add a post: title required; slug defaults from the title; a draft unless published."""
+    """Add a post: title required; slug defaults from the title; a draft unless published.
+
+    blog.services.save_post checks the values, for this API and the admin's form alike.
+    """
     try:
-        values = validate_post(_writable(json_body(), READ_ONLY_POST))
-    except Invalid as exc:
-        raise invalid(exc) from None
-    post = create_post(values, g.api_actor, now())
+        post = save(json_body(), g.api_actor, now())
+    except InvalidPost as exc:
+        raise Problem(exc.status, str(exc)) from None
     return post_json(post), 201, {"Location": f"/api/v1/admin/posts/{post.slug}"}
 
 
@@ -241,13 +235,12 @@ def admin_post(slug: str):
 @bp.patch("/admin/posts/<slug>")
 @token_required()
 def admin_post_update(slug: str):
-    """Change any of title, slug, body_markdown, excerpt, published, tags, products."""
+    """Change any of title, slug, body_markdown, excerpt, published, author, tags, products."""
     post = _post_or_404(slug)
     try:
-        values = validate_post(_writable(json_body(), READ_ONLY_POST), current=post)
-    except Invalid as exc:
-        raise invalid(exc) from None
-    update_post(post, values, g.api_actor, now())
+        save(json_body(), g.api_actor, now(), post)
+    except InvalidPost as exc:
+        raise Problem(exc.status, str(exc)) from None
     return post_json(post)
 
 

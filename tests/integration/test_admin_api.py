@@ -222,11 +222,12 @@ def test_a_post_is_created_published_edited_and_deleted(app, clock, client, staf
                      "excerpt": "Short.", "tags": ["mood"], "products": ["kefir-soap-bar"]})
     assert response.status_code == 201
     post = response.get_json()
-    assert post | {"updated_at": None} == {
+    assert post == {
         "title": "Kefir and your mood", "slug": "kefir-and-your-mood",
         "body_markdown": "It *works*.", "published": False, "excerpt": "Short.",
-        "tags": ["mood"], "products": ["kefir-soap-bar"], "published_at": None,
-        "updated_at": None}
+        "author": "packer@kefirshop.example", "tags": ["mood"], "products": ["kefir-soap-bar"],
+        "published_at": None, "updated_at": clock.now().isoformat(),
+        "url": "http://localhost/blog/kefir-and-your-mood"}
     assert client.get("/blog/kefir-and-your-mood").status_code == 404
     patched = call(client, "PATCH", "/api/v1/admin/posts/kefir-and-your-mood", staff_token,
                    {"published": True}).get_json()
@@ -241,12 +242,12 @@ def test_a_post_is_created_published_edited_and_deleted(app, clock, client, staf
 
 
 def test_invalid_posts_are_refused(client: FlaskClient, staff_token):
-    assert "title" in assert_problem(
+    assert "title is required" in assert_problem(
         call(client, "POST", "/api/v1/admin/posts", staff_token, {"body_markdown": "x"}),
-        422)["errors"]
-    assert "products" in assert_problem(
+        422)["detail"]
+    assert "Unknown product(s): nope" in assert_problem(
         call(client, "POST", "/api/v1/admin/posts", staff_token,
-             {"title": "T", "products": ["nope"]}), 422)["errors"]
+             {"title": "T", "products": ["nope"]}), 422)["detail"]
     call(client, "POST", "/api/v1/admin/posts", staff_token, {"title": "Twice"})
     assert_problem(call(client, "POST", "/api/v1/admin/posts", staff_token, {"title": "Twice"}),
                    409)
@@ -268,7 +269,8 @@ def test_orders_are_listed_and_an_admin_refunds_one(app, clock, client, admin_to
                     {"restock": True})
     assert response.status_code == 200 and response.get_json()["status"] == "refunded"
     with app.app_context():
-        assert db.session.scalar(select(Product.stock).where(Product.slug == "kefir-soap-bar")) == 40
+        soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
+        assert soap.stock == 40
     assert_problem(call(client, "POST", f"/api/v1/admin/orders/{number}/refund", admin_token), 409)
     assert_problem(call(client, "POST", "/api/v1/admin/orders/KS-999999/refund", admin_token), 404)
     assert_problem(call(client, "POST", f"/api/v1/admin/orders/{number}/refund", admin_token,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import PASSWORD, form_csrf_token, sign_in
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -12,7 +13,6 @@ from sqlalchemy import select
 from shop.admin.accounts import hash_token
 from shop.admin.models import ApiToken, AuditEntry, User
 from shop.extensions import db
-from conftest import PASSWORD, form_csrf_token, sign_in
 
 #: Every admin page and action: method, path, and whether only admins may use it.
 ROUTES = [
@@ -64,8 +64,8 @@ def test_a_page_asked_for_before_signing_in_opens_after_signing_in(client: Flask
     response = client.get("/admin/orders/?status=paid")
     assert response.location == "/admin/login?next=/admin/orders/?status%3Dpaid"
     token = form_csrf_token(client, response.location)
-    response = client.post(response.location,
-                           data={"email": admin_user, "password": PASSWORD, "csrf_token": token})
+    form = {"email": admin_user, "password": PASSWORD, "csrf_token": token}
+    response = client.post(response.location, data=form)
     assert response.status_code == 303
     assert response.location == "/admin/orders/?status=paid"
 
@@ -73,8 +73,8 @@ def test_a_page_asked_for_before_signing_in_opens_after_signing_in(client: Flask
 def test_the_sign_in_never_redirects_to_another_site(client: FlaskClient, admin_user):
     token = form_csrf_token(client)
     for target in ["https://evil.example/admin/", "//evil.example/admin/", "/products/"]:
-        response = client.post(f"/admin/login?next={target}",
-                               data={"email": admin_user, "password": PASSWORD, "csrf_token": token})
+        form = {"email": admin_user, "password": PASSWORD, "csrf_token": token}
+        response = client.post(f"/admin/login?next={target}", data=form)
         assert response.location == "/admin/"
         client.post("/admin/logout", data={"csrf_token": form_csrf_token(client, "/admin/")})
         token = form_csrf_token(client)
@@ -227,7 +227,8 @@ def test_create_admin_prompts_for_the_password_and_takes_a_role(
                            input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert db.session.scalar(select(User.role).where(User.email == "packer@example.com")) == "staff"
+        role = db.session.scalar(select(User.role).where(User.email == "packer@example.com"))
+    assert role == "staff"
 
 
 def test_create_admin_refuses_a_short_password_or_a_bad_email(runner: FlaskCliRunner, monkeypatch):

@@ -72,7 +72,8 @@ def jpeg(width: int = 1600, height: int = 1200) -> bytes:
 def png_header(width: int, height: int) -> bytes:
     """A tiny PNG whose header claims huge dimensions: the classic image bomb."""
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
@@ -224,7 +225,8 @@ def test_stock_is_adjusted_up_and_down_but_never_below_zero(app, staff_client: F
             select(AuditEntry.changes).where(AuditEntry.action == "product.stock")
             .order_by(AuditEntry.id)
         ).all()
-        assert changes == [{"stock": [3, 27], "adjusted_by": 24}, {"stock": [27, 20], "adjusted_by": -7}]
+        assert changes == [{"stock": [3, 27], "adjusted_by": 24},
+                           {"stock": [27, 20], "adjusted_by": -7}]
 
 
 def test_a_deactivated_product_leaves_the_shop_and_can_come_back(

@@ -10,15 +10,7 @@ from blog.models import Post
 from shop.admin import bp
 from shop.admin.audit import history
 from shop.admin.auth import web_actor
-from shop.admin.posts import (
-    create_post,
-    delete_post,
-    render_markdown,
-    search_posts,
-    update_post,
-    validate_post,
-)
-from shop.admin.validation import Invalid
+from shop.admin.posts import InvalidPost, delete_post, render_markdown, save, search_posts
 from shop.admin.views.forms import page_number
 from shop.extensions import db
 from shop.models import Product
@@ -32,8 +24,8 @@ def _post_or_404(post_id: int) -> Post:
     return post
 
 
-def _submitted(form: MultiDict, editing: bool) -> dict:
-    """The form's fields in validate_post's terms: tags from commas, products from boxes."""
+def _submitted(form: MultiDict) -> dict:
+    """The form's fields in the admin JSON shape: tags from commas, products from boxes."""
     data = {
         "title": form.get("title", ""),
         "excerpt": form.get("excerpt", ""),
@@ -47,7 +39,7 @@ def _submitted(form: MultiDict, editing: bool) -> dict:
     return data
 
 
-def _form(post: Post | None, values: dict, errors: dict, preview: str | None = None,
+def _form(post: Post | None, values: dict, error: str | None = None, preview: str | None = None,
           status: int = 200):
     products = db.session.scalars(select(Product).order_by(Product.name)).all()
     return (
@@ -55,7 +47,7 @@ def _form(post: Post | None, values: dict, errors: dict, preview: str | None = N
             "admin/posts/form.html",
             post=post,
             values=values,
-            errors=errors,
+            error=error,
             preview=preview,
             products=products,
             history=history("post", post.slug) if post else [],
@@ -89,36 +81,30 @@ def posts():
 @bp.route("/posts/new", methods=["GET", "POST"])
 def post_new():
     """Write a new post (saved as a draft); Preview shows it without saving."""
-    if request.method == "GET":
-        return _form(None, {}, {})
-    data = _submitted(request.form, editing=False)
-    if request.form.get("action") == "preview":
-        return _form(None, _form_values(request.form), {}, render_markdown(data["body_markdown"]))
-    try:
-        values = validate_post(data)
-    except Invalid as exc:
-        return _form(None, _form_values(request.form), exc.errors, status=422)
-    post = create_post(values, web_actor(), now())
-    flash(f"“{post.title}” was saved as a draft.", "success")
-    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+    return _write(None)
 
 
 @bp.route("/posts/<int:post_id>", methods=["GET", "POST"])
 def post_edit(post_id: int):
     """Edit a post; Preview shows the change without saving."""
-    post = _post_or_404(post_id)
+    return _write(_post_or_404(post_id))
+
+
+def _write(post: Post | None):
     if request.method == "GET":
-        return _form(post, _values_of(post), {}, post.body_html)
-    data = _submitted(request.form, editing=True)
+        if post is None:
+            return _form(None, {})
+        return _form(post, _values_of(post), preview=post.body_html)
+    data = _submitted(request.form)
     if request.form.get("action") == "preview":
-        return _form(post, _form_values(request.form), {}, render_markdown(data["body_markdown"]))
+        return _form(post, _form_values(request.form),
+                     preview=render_markdown(data["body_markdown"]))
     try:
-        values = validate_post(data, current=post)
-    except Invalid as exc:
-        return _form(post, _form_values(request.form), exc.errors, status=422)
-    update_post(post, values, web_actor(), now())
-    flash(f"“{post.title}” was saved.", "success")
-    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+        saved = save(data, web_actor(), now(), post)
+    except InvalidPost as exc:
+        return _form(post, _form_values(request.form), str(exc), status=exc.status)
+    flash(f"“{saved.title}” was saved{'' if post else ' as a draft'}.", "success")
+    return redirect(url_for("admin.post_edit", post_id=saved.id), 303)
 
 
 @bp.post("/posts/<int:post_id>/publish")
@@ -126,7 +112,7 @@ def post_publish(post_id: int):
     """Publish (published=1) or unpublish (published=0) a post."""
     post = _post_or_404(post_id)
     published = request.form.get("published") == "1"
-    update_post(post, {"published": published}, web_actor(), now())
+    save({"published": published}, web_actor(), now(), post)
     flash(f"“{post.title}” is {'published' if published else 'back to draft'}.", "success")
     return redirect(url_for("admin.post_edit", post_id=post.id), 303)
 
