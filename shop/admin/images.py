@@ -57,25 +57,27 @@ def process(data: bytes, widths: tuple[int, ...], max_pixels: int) -> Processed:
     """
     if not data:
         raise ImageRejected("The file is empty. Choose a JPEG, PNG or WebP photo.")
-    with warnings.catch_warnings():
-        # Pillow only warns between MAX_IMAGE_PIXELS and twice that: refuse those too.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(BytesIO(data), formats=list(FORMATS)) as image:
-                kind = image.format
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ImageRejected(_too_big(width, height, max_pixels))
-                image.load()
-                picture = _normalised(image)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageRejected(_too_big(None, None, max_pixels)) from None
-        except UnidentifiedImageError:
-            raise ImageRejected(
-                "That file is not a JPEG, PNG or WebP image (whatever its name says)."
-            ) from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise ImageRejected(f"That image is damaged and cannot be read ({exc}).") from None
+    try:
+        with warnings.catch_warnings(record=True):
+            # Pillow warns between MAX_IMAGE_PIXELS and twice that; the size is checked below,
+            # with a message naming it. Beyond twice that, Pillow refuses on its own.
+            warnings.simplefilter("always", Image.DecompressionBombWarning)
+            image = Image.open(BytesIO(data), formats=list(FORMATS))
+        with image:
+            kind = image.format
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageRejected(_too_big(width, height, max_pixels))
+            image.load()
+            picture = _normalised(image)
+    except Image.DecompressionBombError:
+        raise ImageRejected(_too_big(None, None, max_pixels)) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(
+            "That file is not a JPEG, PNG or WebP image (whatever its name says)."
+        ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(f"That image is damaged and cannot be read ({exc}).") from None
     variants = {}
     for target in widths:
         copy = picture.copy()

@@ -44,6 +44,8 @@ ROUTES = [
     ("POST", "/admin/users/1", True),
     ("POST", "/admin/users/1/tokens/1/revoke", True),
     ("GET", "/admin/audit/", True),
+    ("GET", "/admin/account", False),
+    ("POST", "/admin/account", False),
     ("POST", "/admin/logout", False),
 ]
 ADMIN_ONLY = [(method, path) for method, path, admin_only in ROUTES if admin_only]

@@ -1,13 +1,19 @@
-"""Admins only: staff accounts, their API tokens, and the audit log."""
+"""Accounts: admins manage staff, tokens and the audit log; everyone their own password."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from shop.admin import bp
-from shop.admin.accounts import AccountError, create_user, parse_role, set_password
+from shop.admin.accounts import (
+    AccountError,
+    authenticate,
+    create_user,
+    parse_role,
+    set_password,
+)
 from shop.admin.audit import entries, record
 from shop.admin.auth import admin_required, web_actor
 from shop.admin.models import ApiToken, User
@@ -112,3 +118,28 @@ def audit():
     return render_template(
         "admin/audit.html", result=entries(entity, page_number()), entity=entity, kinds=AUDITED
     )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account():
+    """Anyone signed in changes their own password (which signs out their other sessions)."""
+    error = None
+    if request.method == "POST":
+        user = current_user._get_current_object()
+        if authenticate(user.email, request.form.get("current", "")[:1024], now()) is None:
+            error = "Your current password is not right."
+        else:
+            try:
+                set_password(user, request.form.get("password", "")[:1024])
+            except AccountError as exc:
+                error = str(exc)
+        if error:
+            db.session.rollback()
+            return render_template("admin/account.html", error=error), 422
+        record(web_actor(), "user.update", "user", user.email, {"password": "changed"}, now())
+        db.session.commit()
+        login_user(user)  # the session id carries the new nonce; this browser stays signed in
+        session["admin_signed_in_at"] = session["admin_seen_at"] = now().timestamp()
+        flash("Your password is changed; other devices are signed out.", "success")
+        return redirect(url_for("admin.dashboard"), 303)
+    return render_template("admin/account.html", error=None)
