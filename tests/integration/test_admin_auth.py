@@ -101,6 +101,12 @@ def test_every_admin_form_needs_its_csrf_token(admin_client: FlaskClient, method
     assert "CSRF" in response.get_data(as_text=True)
 
 
+def test_the_sign_in_form_needs_its_csrf_token(client: FlaskClient, admin_user: str):
+    response = client.post("/admin/login", data={"email": admin_user, "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 303
+
+
 def test_the_password_is_stored_as_an_argon2_hash(app: Flask, admin_user: str):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == admin_user))
