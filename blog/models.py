@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from blog.rendering import reading_minutes, render_markdown
 from shop.extensions import db
 from shop.models import Product, utcnow
 
@@ -50,4 +51,20 @@ class Post(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, order_by=Tag.name)
-    products: Mapped[list[Product]] = relationship(secondary=post_products)
+    products: Mapped[list[Product]] = relationship(secondary=post_products, order_by=Product.name)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes an average reader needs for the body."""
+        return reading_minutes(self.body_html)
+
+    @property
+    def shop_products(self) -> list[Product]:
+        """The recommended products still on sale."""
+        return [product for product in self.products if product.active]
+
+
+@event.listens_for(Post.body_markdown, "set")
+def _render_body(post: Post, markdown: str | None, old: object, initiator: object) -> None:
+    """Whoever sets the Markdown, the stored HTML follows it, rendered and sanitised once."""
+    post.body_html = render_markdown(markdown or "")

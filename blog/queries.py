@@ -1,18 +1,80 @@
-"""Reading published posts."""
+"""Reading published posts: drafts never leave this module."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
-from blog.models import Post
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from blog.models import Post, Tag, post_tags
 from shop.extensions import db
+
+
+@dataclass(frozen=True)
+class PostPage:
+    items: list[Post]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _published() -> Select:
+    return select(Post).where(Post.published.is_(True))
+
+
+def _newest_first(query: Select) -> Select:
+    return query.order_by(Post.published_at.desc(), Post.id.desc())
 
 
 def latest_post() -> Post | None:
     """The newest published post, for the home page's teaser."""
+    return db.session.scalar(_newest_first(_published()).limit(1))
+
+
+def post_by_slug(slug: str) -> Post | None:
+    """The published post with this slug, with its tags and products; None for drafts."""
     return db.session.scalar(
-        select(Post)
-        .where(Post.published.is_(True))
-        .order_by(Post.published_at.desc(), Post.id.desc())
-        .limit(1)
+        _published()
+        .options(selectinload(Post.tags), selectinload(Post.products))
+        .where(Post.slug == slug)
     )
+
+
+def list_posts(page: int = 1, per_page: int = 10, tag: Tag | None = None) -> PostPage:
+    """One page of published posts, newest first, optionally only those with `tag`."""
+    query = _published()
+    if tag is not None:
+        query = query.where(Post.tags.any(Tag.id == tag.id))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = db.session.scalars(
+        _newest_first(query.options(selectinload(Post.tags)))
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return PostPage(list(items), page, per_page, total)
+
+
+def tags_in_use() -> list[Tag]:
+    """Tags on at least one published post, by name."""
+    used = (
+        select(post_tags.c.tag_id)
+        .join(Post, Post.id == post_tags.c.post_id)
+        .where(Post.published.is_(True))
+    )
+    return list(db.session.scalars(select(Tag).where(Tag.id.in_(used)).order_by(Tag.name)))
+
+
+def tag_in_use(slug: str) -> Tag | None:
+    """The tag with this slug if a published post carries it (a draft's tags stay private)."""
+    return next((tag for tag in tags_in_use() if tag.slug == slug), None)
+
+
+def published_posts(limit: int | None = None) -> list[Post]:
+    """Published posts, newest first, with their tags: for the feed and the sitemap."""
+    query = _newest_first(_published().options(selectinload(Post.tags)))
+    return list(db.session.scalars(query if limit is None else query.limit(limit)))

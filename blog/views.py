@@ -1,26 +1,76 @@
-"""Blog views (the blog issue fills these in)."""
+"""Blog pages: parse the request, call one query, render."""
 
-from flask import abort, render_template
-from sqlalchemy import select
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from blog import bp
-from blog.models import Post
-from shop.extensions import db
+from blog.feed import atom_feed
+from blog.jsonld import blog_posting, script_json
+from blog.queries import list_posts, post_by_slug, published_posts, tag_in_use, tags_in_use
+from blog.services import is_slug
+from shop.catalogue.queries import BadQuery, parse_positive
+from shop.domain import LONDON
+from shop.web import now
+
+SITE_NAME = "Kefir Shop"
+BLOG_TITLE = "The Kefir Shop blog"
+BLOG_SUBTITLE = "Kefir, gut health and brewing at home, from a small UK kefir shop."
+FEED_LENGTH = 20
+MAX_PAGE = 10_000
+
+
+@bp.app_template_filter("long_date")
+def long_date(moment: datetime) -> str:
+    """A date as British readers write it, in shop time: 20 November 2026."""
+    local = moment.astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}"
 
 
 @bp.get("/")
 def index():
-    """Published posts, newest first."""
-    posts = db.session.scalars(
-        select(Post).where(Post.published.is_(True)).order_by(Post.published_at.desc())
-    ).all()
-    return render_template("blog/index.html", posts=posts)
+    """Published posts, newest first, a page at a time, optionally with one tag."""
+    try:
+        page = parse_positive(request.args.get("page"), "page", 1, MAX_PAGE)
+    except BadQuery as exc:
+        abort(400, str(exc))
+    tag = None
+    tag_slug = request.args.get("tag", "")
+    if tag_slug:
+        tag = tag_in_use(tag_slug) if is_slug(tag_slug) else None
+        if tag is None:
+            abort(404, "There are no posts with that tag.")
+    result = list_posts(page, current_app.config.get("POSTS_PER_PAGE", 10), tag)
+    if page > result.pages:
+        abort(404, "That page of the blog does not exist.")
+    return render_template("blog/index.html", result=result, tag=tag, tags=tags_in_use())
 
 
 @bp.get("/<slug>")
 def post(slug: str):
-    """One published post."""
-    item = db.session.scalar(select(Post).where(Post.slug == slug, Post.published.is_(True)))
+    """One published post; drafts and unknown slugs are the same 404."""
+    item = post_by_slug(slug) if is_slug(slug) else None
     if item is None:
         abort(404, "We could not find that post.")
-    return render_template("blog/post.html", post=item)
+    url = url_for("blog.post", slug=item.slug, _external=True)
+    data = blog_posting(
+        item, url=url, site_name=SITE_NAME, site_url=url_for("catalogue.index", _external=True)
+    )
+    return render_template("blog/post.html", post=item, canonical=url, json_ld=script_json(data))
+
+
+@bp.get("/feed.xml")
+def feed():
+    """The Atom feed of the newest published posts."""
+    document = atom_feed(
+        published_posts(FEED_LENGTH),
+        title=BLOG_TITLE,
+        subtitle=BLOG_SUBTITLE,
+        feed_url=url_for("blog.feed", _external=True),
+        site_url=url_for("blog.index", _external=True),
+        updated=now(),
+        post_url=lambda post: url_for("blog.post", slug=post.slug, _external=True),
+    )
+    return Response(document, content_type="application/atom+xml; charset=utf-8")

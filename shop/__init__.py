@@ -41,12 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     from shop.catalogue import bp as catalogue_bp
     from shop.checkout import bp as checkout_bp
     from shop.health import bp as health_bp
+    from shop.seo import bp as seo_bp
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(blog_bp, url_prefix="/blog")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(seo_bp)
     csrf.exempt(api_bp)
 
     from shop import cli

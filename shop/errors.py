@@ -48,7 +48,8 @@ def init_app(app: Flask) -> None:
     def handle_http(error: HTTPException) -> Response:
         status = error.code or 500
         if wants_json():
-            response = problem(status, error.description or "", getattr(error, "title", None) or error.name)
+            title = getattr(error, "title", None) or error.name
+            response = problem(status, error.description or "", title)
         else:
             response = app.make_response(
                 (render_template("errors/error.html", error=error, status=status), status)
@@ -61,4 +62,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return handle_http(InternalServerError("Something went wrong on our side. Please try again."))
+        return handle_http(
+            InternalServerError("Something went wrong on our side. Please try again.")
+        )

@@ -51,7 +51,9 @@ def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
 
 
-def search_products(q: str = "", category: str = "", page: int = 1, per_page: int = 12) -> ProductPage:
+def search_products(
+    q: str = "", category: str = "", page: int = 1, per_page: int = 12
+) -> ProductPage:
     """Active products matching a text query and a category slug, one page of them."""
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")

@@ -23,7 +23,8 @@ def test_customer_follows_a_product_from_the_home_page_and_reads_its_price_and_s
 
 def test_customer_filters_the_catalogue_by_category_and_pages_through(page: Page, live_server: str):
     page.goto(live_server + "/products/")
-    page.get_by_role("navigation", name="Categories").get_by_role("link", name="Water kefir").click()
+    categories = page.get_by_role("navigation", name="Categories")
+    categories.get_by_role("link", name="Water kefir").click()
     expect(page.locator(".card")).to_have_count(5)
     page.goto(live_server + "/products/")
     page.get_by_role("link", name="Next").click()

@@ -7,7 +7,11 @@ from flask.testing import FlaskClient
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
-PROMISES = ["Live Chat 8am - 8pm", "FREE Next Day Delivery on orders over £25", "FREE lifetime support"]
+PROMISES = [
+    "Live Chat 8am - 8pm",
+    "FREE Next Day Delivery on orders over £25",
+    "FREE lifetime support",
+]
 
 
 @pytest.mark.parametrize("path", ["/", "/products/", "/products/live-milk-kefir-grains", "/blog/"])
@@ -104,7 +108,8 @@ def test_inactive_product_is_hidden_from_the_storefront(app, client: FlaskClient
     from shop.models import Product
 
     with app.app_context():
-        db.session.execute(update(Product).where(Product.slug == "kefir-soap-bar").values(active=False))
+        hide = update(Product).where(Product.slug == "kefir-soap-bar").values(active=False)
+        db.session.execute(hide)
         db.session.commit()
     assert client.get("/products/kefir-soap-bar").status_code == 404
     assert "Kefir &amp; Oat Soap Bar" not in client.get("/products/?page=2").get_data(as_text=True)

@@ -55,7 +55,8 @@ def test_chat_hours_hold_on_the_autumn_clock_change():
     # 25 October 2026: clocks go back at 02:00 BST; 08:00 is 08:00 GMT.
     assert chat_status(datetime(2026, 10, 25, 7, 59, tzinfo=UTC)).online is False
     assert chat_status(datetime(2026, 10, 25, 8, 0, tzinfo=UTC)).online is True
-    assert chat_status(datetime(2026, 10, 24, 7, 0, tzinfo=UTC)).online is True  # BST the day before
+    # The day before, still BST: 07:00 UTC is 08:00 in London.
+    assert chat_status(datetime(2026, 10, 24, 7, 0, tzinfo=UTC)).online is True
 
 
 def test_next_change_after_closing_is_tomorrows_opening():
