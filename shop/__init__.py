@@ -38,12 +38,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from blog import bp as blog_bp
     from shop.api import bp as api_bp
+    from shop.basket import bp as basket_bp
     from shop.catalogue import bp as catalogue_bp
     from shop.checkout import bp as checkout_bp
     from shop.health import bp as health_bp
     from shop.seo import bp as seo_bp
 
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(basket_bp)
     app.register_blueprint(blog_bp, url_prefix="/blog")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(health_bp)
@@ -61,6 +63,7 @@ def _finish_config(app: Flask) -> None:
     """Derive settings that depend on others, once, at start-up."""
     from shop.clock import SystemClock
     from shop.domain.chat import ChatHours
+    from shop.domain.delivery import DeliveryRule, parse_cutoff
 
     if not app.config["SECRET_KEY"]:
         if app.config["SHOP_ENV"] == "production":
@@ -69,6 +72,11 @@ def _finish_config(app: Flask) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("CLOCK", SystemClock())
     app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
+    app.config["DELIVERY_RULE"] = DeliveryRule(
+        fee_pence=int(app.config["DELIVERY_FEE_PENCE"]),
+        free_over_pence=int(app.config["FREE_DELIVERY_OVER_PENCE"]),
+    )
+    app.config["DISPATCH_CUTOFF_TIME"] = parse_cutoff(app.config["DISPATCH_CUTOFF"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["DATABASE_URL"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -62,4 +62,7 @@ DEFAULTS: dict = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "PRODUCTS_PER_PAGE": 12,
     "JSON_SORT_KEYS": False,
+    # A CSRF token lives as long as the session, not an hour: a product page left open over
+    # lunch must still add to the basket.
+    "WTF_CSRF_TIME_LIMIT": None,
 }

@@ -8,6 +8,12 @@ from flask import Flask, current_app
 
 from shop.domain import LONDON
 from shop.domain.chat import ChatStatus, chat_status, clock_label
+from shop.domain.delivery import (
+    DeliveryEstimate,
+    DeliveryRule,
+    bank_holidays_around,
+    estimate_delivery,
+)
 from shop.domain.money import format_gbp
 
 
@@ -19,6 +25,19 @@ def now() -> datetime:
 def chat_now(at: datetime | None = None) -> ChatStatus:
     """The live-chat state at `at`, or now."""
     return chat_status(at or now(), current_app.config["CHAT"])
+
+
+def delivery_rule() -> DeliveryRule:
+    """The free next-day delivery rule, from DELIVERY_FEE_PENCE and FREE_DELIVERY_OVER_PENCE."""
+    return current_app.config["DELIVERY_RULE"]
+
+
+def delivery_estimate(at: datetime | None = None) -> DeliveryEstimate:
+    """Dispatch and delivery dates for an order placed at `at`, or now."""
+    at = at or now()
+    return estimate_delivery(
+        at, current_app.config["DISPATCH_CUTOFF_TIME"], bank_holidays_around(at)
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -70,7 +70,87 @@ SCHEMAS: dict = {
             "next_change": {"type": "string", "format": "date-time"},
         },
     },
+    "BasketItem": {
+        "type": "object",
+        "required": ["slug", "name", "quantity", "unit_price_pence", "line_total_pence"],
+        "properties": {
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+            "unit_price_pence": {"type": "integer", "minimum": 0,
+                                 "description": "The product's price now."},
+            "line_total_pence": {"type": "integer", "minimum": 0},
+            "stock_available": {"type": "integer", "minimum": 0},
+            "problem": {"type": ["string", "null"],
+                        "description": "Why this line cannot be checked out as it stands."},
+        },
+    },
+    "Delivery": {
+        "type": "object",
+        "required": ["service", "price_pence", "free", "free_over_pence", "amount_to_free_pence"],
+        "properties": {
+            "service": {"const": "next_day"},
+            "price_pence": {"type": "integer", "minimum": 0},
+            "free": {"type": "boolean",
+                     "description": "True when the goods subtotal is over free_over_pence."},
+            "free_over_pence": {"type": "integer", "minimum": 0},
+            "amount_to_free_pence": {"type": "integer", "minimum": 0,
+                                     "description": "How much more to spend for free delivery."},
+        },
+    },
+    "Basket": {
+        "type": "object",
+        "required": ["items", "subtotal_pence", "delivery", "total_pence"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/BasketItem"}},
+            "subtotal_pence": {"type": "integer", "minimum": 0},
+            "delivery": {"$ref": "#/components/schemas/Delivery"},
+            "total_pence": {"type": "integer", "minimum": 0},
+            "count": {"type": "integer", "minimum": 0, "description": "Units in the basket."},
+            "can_checkout": {"type": "boolean",
+                             "description": "False when empty or when any line has a problem."},
+        },
+    },
+    "BasketItemAdd": {
+        "type": "object",
+        "required": ["slug", "quantity"],
+        "properties": {
+            "slug": {"type": "string", "minLength": 1, "maxLength": 120},
+            "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+        },
+    },
+    "BasketItemUpdate": {
+        "type": "object",
+        "required": ["quantity"],
+        "properties": {
+            "quantity": {"type": "integer", "minimum": 0, "maximum": 99,
+                         "description": "0 removes the line."},
+        },
+    },
+    "DeliveryEstimate": {
+        "type": "object",
+        "required": ["order_by", "dispatch_date", "delivery_date"],
+        "properties": {
+            "order_by": {"type": "string", "format": "date-time",
+                         "description": "Order before this instant for these dates."},
+            "dispatch_date": {"type": "string", "format": "date"},
+            "delivery_date": {"type": "string", "format": "date"},
+            "timezone": {"const": "Europe/London"},
+            "delivery_label": {"type": "string", "examples": ["Thursday 26 November"]},
+            "label": {"type": "string",
+                      "examples": ["Order within 2 h 15 min for delivery on Thursday 26 November"]},
+        },
+    },
 }
+
+def _body(schema_ref: str) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
+    }
+
+
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 
 AT = _query("at", {"type": "string", "format": "date-time"},
             "An instant with a UTC offset; defaults to now.")
@@ -97,6 +177,51 @@ PATHS: dict = {
                 {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
             ],
             "responses": {"200": _json("Product"), "404": PROBLEM},
+        }
+    },
+    "/basket": {
+        "get": {
+            "summary": "The caller's basket, at current prices",
+            "description": "The basket of the caller's `basket` cookie; empty without one.",
+            "operationId": "getBasket",
+            "responses": {"200": _json("Basket")},
+        }
+    },
+    "/basket/items": {
+        "post": {
+            "summary": "Add a product to the basket (adds to its line if already there)",
+            "description": "Sets the `basket` cookie when the basket is new.",
+            "operationId": "addBasketItem",
+            "requestBody": _body("BasketItemAdd"),
+            "responses": {
+                "201": _json("Basket", "The basket after the add"),
+                "400": PROBLEM, "404": PROBLEM, "409": PROBLEM, "415": PROBLEM, "422": PROBLEM,
+            },
+        }
+    },
+    "/basket/items/{slug}": {
+        "parameters": [SLUG],
+        "patch": {
+            "summary": "Set a line's quantity (0 removes it)",
+            "operationId": "updateBasketItem",
+            "requestBody": _body("BasketItemUpdate"),
+            "responses": {
+                "200": _json("Basket"),
+                "400": PROBLEM, "404": PROBLEM, "409": PROBLEM, "415": PROBLEM, "422": PROBLEM,
+            },
+        },
+        "delete": {
+            "summary": "Remove a line",
+            "operationId": "deleteBasketItem",
+            "responses": {"200": _json("Basket"), "404": PROBLEM},
+        },
+    },
+    "/delivery/estimate": {
+        "get": {
+            "summary": "Dispatch and delivery dates for an order placed at an instant",
+            "operationId": "getDeliveryEstimate",
+            "parameters": [AT],
+            "responses": {"200": _json("DeliveryEstimate"), "400": PROBLEM, "422": PROBLEM},
         }
     },
     "/chat/status": {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 
 from blog.queries import latest_post
+from shop.basket.cookie import current_basket
+from shop.basket.service import price_basket
 from shop.catalogue import bp
 from shop.catalogue.queries import (
     BadQuery,
@@ -14,6 +16,7 @@ from shop.catalogue.queries import (
     product_by_slug,
     search_products,
 )
+from shop.web import delivery_estimate, delivery_rule, now
 
 
 @bp.get("/")
@@ -51,8 +54,15 @@ def products():
 
 @bp.get("/products/<slug>")
 def product(slug: str):
-    """One product: price, stock state and description."""
+    """One product: price, stock, its delivery date and how far the basket is from free delivery."""
     item = product_by_slug(slug)
     if item is None:
         abort(404, "We could not find that product.")
-    return render_template("catalogue/product.html", product=item)
+    at = now()
+    return render_template(
+        "catalogue/product.html",
+        product=item,
+        basket=price_basket(current_basket(), delivery_rule()),
+        estimate=delivery_estimate(at),
+        now=at,
+    )

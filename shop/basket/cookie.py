@@ -1,0 +1,54 @@
+"""Which basket a request belongs to: a random token in a signed, HttpOnly, 30-day cookie."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g, request
+from itsdangerous import BadSignature, Signer
+
+from shop.basket.service import LIFETIME, find_basket
+from shop.models import Basket
+from shop.web import now
+
+COOKIE = "basket"
+
+
+def _signer() -> Signer:
+    return Signer(current_app.secret_key, salt="basket-cookie")
+
+
+def _token_from_cookie() -> str | None:
+    value = request.cookies.get(COOKIE)
+    if not value or len(value) > 200:
+        return None
+    try:
+        return _signer().unsign(value).decode()
+    except (BadSignature, UnicodeDecodeError):
+        return None
+
+
+def current_basket() -> Basket | None:
+    """This visitor's basket, or None before the first thing goes in (looked up once a request)."""
+    if "basket" not in g:
+        g.basket = find_basket(_token_from_cookie(), now())
+    return g.basket
+
+
+def remember_basket(basket: Basket) -> None:
+    """Make `basket` this visitor's, and renew the cookie's 30 days when the response goes out."""
+    g.basket = basket
+    g.basket_cookie = basket.token
+
+
+def set_basket_cookie(response: Response) -> Response:
+    """After a basket change, (re)send the cookie; other responses leave it alone."""
+    token = g.pop("basket_cookie", None)
+    if token is not None:
+        response.set_cookie(
+            COOKIE,
+            _signer().sign(token).decode(),
+            max_age=int(LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response

@@ -1,0 +1,109 @@
+"""The basket service on a real database: concurrent adds, current prices, the priced summary."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from shop.basket.service import (
+    BasketError,
+    NotEnoughStock,
+    add_item,
+    find_basket,
+    price_basket,
+)
+from shop.domain import LONDON
+from shop.domain.delivery import DeliveryRule
+from shop.extensions import db
+from shop.models import BasketLine, Product
+
+pytestmark = pytest.mark.usefixtures("catalogue")
+
+NOW = datetime(2026, 11, 25, 11, 45, tzinfo=LONDON)
+RULE = DeliveryRule(fee_pence=395, free_over_pence=2500)
+
+
+def new_basket_token(app: Flask) -> str:
+    with app.app_context():
+        return add_item(None, "fermenting-jar-1l", 1, NOW).basket.token
+
+
+def add_at_once(app: Flask, token: str, slug: str, workers: int) -> list[str]:
+    """Have `workers` threads add one unit of `slug` to the same basket at the same moment."""
+    barrier = threading.Barrier(workers)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        with app.app_context():
+            basket = find_basket(token, NOW)
+            barrier.wait()
+            try:
+                add_item(basket, slug, 1, NOW)
+                outcomes.append("added")
+            except NotEnoughStock:
+                outcomes.append("refused")
+            except Exception as exc:  # noqa: BLE001  (any other failure is the bug we look for)
+                outcomes.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def quantity_of(app: Flask, slug: str) -> int:
+    with app.app_context():
+        return db.session.scalar(
+            select(BasketLine.quantity).join(Product).where(Product.slug == slug)
+        )
+
+
+def test_simultaneous_first_adds_of_one_product_all_land_on_one_line(app: Flask):
+    token = new_basket_token(app)
+    outcomes = add_at_once(app, token, "ginger-lemon-water-kefir-330ml", workers=8)
+    assert outcomes == ["added"] * 8
+    assert quantity_of(app, "ginger-lemon-water-kefir-330ml") == 8
+
+
+def test_simultaneous_adds_never_take_a_line_past_the_stock(app: Flask):
+    token = new_basket_token(app)
+    outcomes = add_at_once(app, token, "kefir-recipe-book", workers=8)  # 3 in stock
+    assert sorted(outcomes) == ["added"] * 3 + ["refused"] * 5
+    assert quantity_of(app, "kefir-recipe-book") == 3
+
+
+def test_price_basket_prices_lines_at_todays_prices_with_the_delivery_quote(app: Flask):
+    with app.app_context():
+        basket = add_item(None, "live-milk-kefir-grains", 2, NOW).basket
+        add_item(basket, "organic-whole-milk-kefir-500ml", 1, NOW)
+        db.session.execute(
+            update(Product).where(Product.slug == "live-milk-kefir-grains").values(price_pence=1300)
+        )
+        db.session.commit()
+        priced = price_basket(basket, RULE)
+    assert [(line.slug, line.quantity, line.line_total_pence) for line in priced.lines] == [
+        ("live-milk-kefir-grains", 2, 2600), ("organic-whole-milk-kefir-500ml", 1, 450)]
+    assert priced.subtotal_pence == 3050 and priced.quote.free and priced.total_pence == 3050
+    assert priced.count == 3 and priced.can_checkout
+
+
+def test_price_basket_of_no_basket_is_empty_and_cannot_check_out(app: Flask):
+    with app.app_context():
+        priced = price_basket(None, RULE)
+    assert priced.lines == () and priced.subtotal_pence == 0 and not priced.can_checkout
+
+
+def test_a_refused_first_add_stores_no_basket(app: Flask):
+    with app.app_context():
+        with pytest.raises(BasketError):
+            add_item(None, "kefir-skyr-style-450g", 1, NOW)
+        assert find_basket("anything", NOW) is None
+        assert db.session.scalars(select(BasketLine)).all() == []
