@@ -24,9 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     _finish_config(app)
 
-    from shop import errors, security, web
+    from shop import assets, errors, http_cache, observability, security, web
     from shop.extensions import csrf, db, limiter, migrate
 
+    # Request ids, logs and metrics first: their hooks wrap everything registered after them.
+    observability.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -34,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
+    http_cache.init_app(app)
 
     from blog import bp as blog_bp
     from shop.api import bp as api_bp
@@ -65,5 +69,12 @@ def _finish_config(app: Flask) -> None:
     app.config.setdefault("CLOCK", SystemClock())
     app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N proxies (a load balancer), the client's address is in X-Forwarded-For;
+        # rate limits and logs need it rather than the proxy's.
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["DATABASE_URL"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

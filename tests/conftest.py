@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import threading
-from collections.abc import Iterator
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from sqlalchemy.engine import make_url
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from shop import create_app
+from shop import ROOT, create_app
 from shop.clock import FixedClock
 from shop.domain import LONDON
 from shop.extensions import db
@@ -48,6 +52,19 @@ def postgres_url() -> str:
         _require(f"PostgreSQL at {make_url(url).render_as_string()} is unreachable: {exc}")
     finally:
         engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis that app servers share in tests (TEST_REDIS_URL, DB 3 by default)."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/3"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _require(f"Redis at {url} is unreachable: {exc}")
     return url
 
 
@@ -151,3 +168,68 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    """Poll /healthz until the server answers 200, or fail with what it said."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=10)
+    pytest.fail(f"the app server at {url} did not come up:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start the shop under gunicorn (scripts/serve.sh, as `make run` does) with some settings.
+
+    Each call starts one more app server on a free loopback port and returns its base URL;
+    all of them stop when the test ends.
+    """
+    processes: list[subprocess.Popen] = []
+
+    def start(env: dict[str, str], workers: int = 1) -> str:
+        port = free_port()
+        environment = {
+            **os.environ,
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "SECRET_KEY": "test-secret",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        log = tmp_path / f"server-{port}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve.sh")], env=environment, cwd=ROOT,
+                stdout=output, stderr=subprocess.STDOUT,
+            )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        return url
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
