@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from shop import ROOT, create_app

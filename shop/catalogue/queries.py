@@ -12,6 +12,7 @@ from shop.models import Category, Product
 
 MAX_PER_PAGE = 100
 MAX_QUERY_LENGTH = 200
+NUL = "\x00"
 
 
 class BadQuery(ValueError):
@@ -55,6 +56,9 @@ def search_products(q: str = "", category: str = "", page: int = 1, per_page: in
     """Active products matching a text query and a category slug, one page of them."""
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")
+    if NUL in q or NUL in category:
+        # No product or category has a NUL in it, and PostgreSQL refuses NUL in text.
+        return ProductPage([], page, per_page, 0)
     query = select(Product).where(Product.active.is_(True))
     if category:
         query = query.join(Product.category).where(Category.slug == category)
@@ -82,6 +86,8 @@ def _escape_like(text: str) -> str:
 
 def product_by_slug(slug: str) -> Product | None:
     """The active product with this slug, or None."""
+    if NUL in slug:
+        return None
     return db.session.scalar(
         select(Product)
         .options(joinedload(Product.category))

@@ -70,7 +70,7 @@ def test_two_app_servers_share_one_api_rate_limit_through_redis(two_servers):
     # budget of 10 is spent, so both servers refuse the next request.
     assert statuses == [200] * 10 + [429, 429]
     assert all(json.loads(body)["total"] == 21 for _, body, _ in answers[:10])
-    for status, body, headers in answers[10:]:
+    for _, body, headers in answers[10:]:
         assert headers["Content-Type"] == "application/problem+json"
         assert json.loads(body)["status"] == 429
         assert int(headers["Retry-After"]) > 0
