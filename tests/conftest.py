@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -194,16 +195,15 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
     pytest.fail(f"the app server at {url} did not come up:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """Start the shop under gunicorn (scripts/serve.sh, as `make run` does) with some settings.
+class AppServers:
+    """The shop under gunicorn (scripts/serve.sh, as `make run` serves it), on free ports."""
 
-    Each call starts one more app server on a free loopback port and returns its base URL;
-    all of them stop when the test ends.
-    """
-    processes: list[subprocess.Popen] = []
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
 
-    def start(env: dict[str, str], workers: int = 1) -> str:
+    def start(self, env: dict[str, str], workers: int = 1) -> str:
+        """Start one more app server with these settings; its base URL once it answers."""
         port = free_port()
         environment = {
             **os.environ,
@@ -213,23 +213,61 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
             "LOG_LEVEL": "WARNING",
             **env,
         }
-        log = tmp_path / f"server-{port}.log"
+        log = self.log_dir / f"server-{port}.log"
         with log.open("w") as output:
             process = subprocess.Popen(
                 [str(ROOT / "scripts" / "serve.sh")], env=environment, cwd=ROOT,
                 stdout=output, stderr=subprocess.STDOUT,
             )
-        processes.append(process)
+        self.processes.append(process)
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url, process, log)
         return url
 
-    yield start
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    def stop(self) -> None:
+        """Stop every server started here."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start app servers with `serve(env, workers=1)`; they stop when the test ends."""
+    servers = AppServers(tmp_path)
+    yield servers.start
+    servers.stop()
+
+
+@dataclass(frozen=True)
+class DemoShop:
+    url: str
+    #: Slugs to fill page paths with: {"product": ..., "post": ...} (post once one exists).
+    slugs: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
+    """The demo shop (`seed-demo` into a fresh SQLite database) served as `make run` serves it."""
+    from bench.targets import DEMO_PRODUCT
+    from blog.queries import latest_post
+
+    folder = tmp_path_factory.mktemp("demo-shop")
+    url = f"sqlite:///{folder / 'shop.sqlite3'}"
+    app = create_app({"SECRET_KEY": "test-secret", "DATABASE_URL": url})
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        post = latest_post()
+        slugs = {"product": DEMO_PRODUCT, **({"post": post.slug} if post else {})}
+        db.engine.dispose()
+    servers = AppServers(folder)
+    yield DemoShop(servers.start({"DATABASE_URL": url}, workers=2), slugs)
+    servers.stop()
