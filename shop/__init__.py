@@ -24,12 +24,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     _finish_config(app)
 
-    from shop import assets, errors, http_cache, observability, security, web
+    from shop import assets, cache, errors, http_cache, observability, security, web
     from shop.extensions import csrf, db, limiter, migrate
 
     # Request ids, logs and metrics first: their hooks wrap everything registered after them.
     observability.init_app(app)
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -66,6 +67,11 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set when SHOP_ENV=production")
         app.config["SECRET_KEY"] = settings.dev_secret_key(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        # A file has no server to lose the connection: pinging it costs a query per request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False
+        }
     app.config.setdefault("CLOCK", SystemClock())
     app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")

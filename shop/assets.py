@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import brotli
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, no-cache"
@@ -112,3 +112,19 @@ def init_app(app: Flask) -> None:
         return send_from_disk(filename=filename)
 
     app.view_functions["static"] = static
+
+    # Templates build a dozen static URLs per page; each is known at start-up, so Jinja's
+    # url_for answers those from a table and leaves every other URL to Flask.
+    adapter = app.url_map.bind("localhost")
+    paths = {name: adapter.build("static", {"filename": asset.fingerprinted})
+             for name, asset in manifest.by_name.items()}
+    flask_url_for = app.jinja_env.globals["url_for"]
+
+    def url_for(endpoint: str, **values) -> str:
+        if endpoint == "static" and len(values) == 1 and has_request_context():
+            path = paths.get(values.get("filename"))
+            if path is not None:
+                return request.script_root + path
+        return flask_url_for(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = url_for

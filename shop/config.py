@@ -51,6 +51,7 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         # Names this shop's counters in a Redis that other apps may share.
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "kefir-shop",
         "METRICS_ENABLED": _bool("METRICS_ENABLED", False),
+        "CATALOGUE_CACHE_TTL": float(os.environ.get("CATALOGUE_CACHE_TTL") or 30),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": production,

@@ -169,3 +169,13 @@ def test_response_that_sets_a_cookie_is_never_cached_publicly(app: Flask):
 def test_health_check_is_never_cached(client: FlaskClient):
     assert client.get("/healthz").headers["Cache-Control"] == "no-store"
 
+
+
+@pytest.mark.parametrize("script_root", ["", "/shop"])
+def test_templates_build_the_same_static_urls_as_flask(app: Flask, script_root):
+    template = app.jinja_env.from_string("{{ url_for('static', filename=name) }}")
+    names = list(app.extensions["static_manifest"].by_name)
+    with app.test_request_context("/", base_url=f"http://localhost{script_root}/"):
+        for name in names:
+            assert template.render(name=name) == url_for("static", filename=name)
+        assert url_for("static", filename="css/shop.css").startswith(f"{script_root}/static/")
