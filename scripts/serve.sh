@@ -13,8 +13,12 @@ if [[ "$metrics" =~ ^(1|true|yes|on)$ ]]; then
   find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
 fi
 
+# The project's virtualenv when there is one (make run), else the PATH's (the Docker image).
+gunicorn=.venv/bin/gunicorn
+[ -x "$gunicorn" ] || gunicorn=gunicorn
+
 # The app writes one JSON line per request itself, so gunicorn's access log stays off.
-exec .venv/bin/gunicorn "${WSGI_APP:-shop:create_app()}" \
+exec "$gunicorn" "${WSGI_APP:-shop:create_app()}" \
   --config scripts/gunicorn.conf.py \
   --bind "${BIND:-127.0.0.1:${PORT:-5000}}" --workers "${WEB_CONCURRENCY:-3}" \
   --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}"
