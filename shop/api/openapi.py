@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
+#: Every operation shares the API's rate limit (API_RATE_LIMIT per client address).
+RATE_LIMITED = {"429": PROBLEM}
 
 
 def _json(schema_ref: str, description: str = "OK") -> dict:
@@ -217,8 +219,9 @@ def _body(schema_ref: str) -> dict:
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 
-AT = _query("at", {"type": "string", "format": "date-time"},
-            "An instant with a UTC offset; defaults to now.")
+AT = _query("at", {"type": "string", "format": "date-time",
+                   "pattern": "^(19[7-9][0-9]|2[0-9]{3})-"},
+            "An RFC 3339 instant with a UTC offset, from 1970 to 2999; defaults to now.")
 
 PATHS: dict = {
     "/products": {
@@ -231,7 +234,8 @@ PATHS: dict = {
                 _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
                 _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
             ],
-            "responses": {"200": _json("ProductList"), "400": PROBLEM, "422": PROBLEM},
+            "responses": {"200": _json("ProductList"), "400": PROBLEM, "422": PROBLEM,
+                          **RATE_LIMITED},
         }
     },
     "/products/{slug}": {
@@ -239,9 +243,10 @@ PATHS: dict = {
             "summary": "One product",
             "operationId": "getProduct",
             "parameters": [
-                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                 "example": "live-milk-kefir-grains"}
             ],
-            "responses": {"200": _json("Product"), "404": PROBLEM},
+            "responses": {"200": _json("Product"), "404": PROBLEM, **RATE_LIMITED},
         }
     },
     "/basket": {
@@ -318,7 +323,8 @@ PATHS: dict = {
             "summary": "Live-chat availability at an instant",
             "operationId": "getChatStatus",
             "parameters": [AT],
-            "responses": {"200": _json("ChatStatus"), "400": PROBLEM, "422": PROBLEM},
+            "responses": {"200": _json("ChatStatus"), "400": PROBLEM, "422": PROBLEM,
+                          **RATE_LIMITED},
         }
     },
 }
