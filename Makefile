@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app shop
 PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 
-.PHONY: run dev test lint db seed clean
+.PHONY: run dev test lint db seed clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +27,26 @@ run: db
 dev: db
 	$(FLASK) run --debug --port $(PORT)
 
-test: $(VENV)/.installed
+# The browser audits' tools (Lighthouse, vnu-jar, axe CLI), pinned by package-lock.json.
+# --ignore-scripts: nothing is downloaded at install time; the axe CLI drives Debian's
+# chromedriver and vnu.jar runs on the machine's Java.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "Audits: npm is missing, so the audit tests will be SKIPPED (install Node.js 20+)."; fi
+
+test: $(VENV)/.installed node_modules/.installed
 	@if [ -x /usr/bin/chromium ]; then echo "Browser tests: Chromium found at /usr/bin/chromium."; \
 	else echo "Browser tests: /usr/bin/chromium is missing, so the browser tests will be SKIPPED (apt-get install -y chromium)."; fi
-	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+	@command -v java >/dev/null && [ -x /usr/bin/chromedriver ] || echo "Audits: java or /usr/bin/chromedriver is missing, so some audit tests will be SKIPPED (apt-get install -y default-jre-headless chromium-driver)."
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' TEST_REDIS_URL='$(TEST_REDIS_URL)' $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check shop blog tests bench scripts
 
+# Times the shop's pages under gunicorn against a minimal Flask page; see README, "Benchmark".
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
 clean:
-	rm -rf $(VENV) instance/shop.sqlite3*
+	rm -rf $(VENV) node_modules instance/shop.sqlite3*

@@ -1,21 +1,37 @@
 #!/usr/bin/env bash
 # Serve the shop under gunicorn with several workers, as production does. With no Stripe keys
 # in the environment, start the embedded Stripe sandbox (localstripe) and wire the shop to it.
+# WSGI_APP picks another app factory (the benchmark adds its ceiling page that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${PORT:-5000}"
 
-if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRET:-}${STRIPE_API_BASE:-}" ]; then
+metrics="$(printf '%s' "${METRICS_ENABLED:-}" | tr '[:upper:]' '[:lower:]')"
+if [[ "$metrics" =~ ^(1|true|yes|on)$ ]]; then
+  # Gunicorn's workers are separate processes: prometheus-client adds up their counts
+  # through files in this directory, which must start empty.
+  export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$(mktemp -d -t shop-metrics.XXXXXX)}"
+  mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+  find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
+fi
+
+# The project's virtualenv when there is one (make run), else the PATH's (the Docker image).
+bin=.venv/bin
+[ -x "$bin/gunicorn" ] || bin="$(dirname "$(command -v gunicorn)")"
+
+if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRET:-}${STRIPE_API_BASE:-}" ] \
+   && [ -x "$bin/localstripe" ]; then
   SANDBOX_PORT="${STRIPE_SANDBOX_PORT:-8420}"
   export STRIPE_API_BASE="http://127.0.0.1:${SANDBOX_PORT}"
   export STRIPE_SECRET_KEY="sk_test_sandbox"
   export STRIPE_PUBLISHABLE_KEY="pk_test_sandbox"
-  export STRIPE_WEBHOOK_SECRET="whsec_sandbox_$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(16))')"
+  export STRIPE_WEBHOOK_SECRET="whsec_sandbox_$("$bin/python" -c 'import secrets; print(secrets.token_hex(16))')"
   export STRIPE_SANDBOX=1
-  .venv/bin/localstripe --port "$SANDBOX_PORT" >instance/localstripe.log 2>&1 &
+  mkdir -p instance
+  "$bin/localstripe" --port "$SANDBOX_PORT" >instance/localstripe.log 2>&1 &
   SANDBOX_PID=$!
   trap 'kill $SANDBOX_PID 2>/dev/null' EXIT INT TERM
-  for _ in $(seq 1 50); do
+  for _ in $(seq 1 100); do
     curl -s -o /dev/null "$STRIPE_API_BASE/v1/charges" && break
     sleep 0.2
   done
@@ -25,9 +41,11 @@ if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRE
   echo "Stripe sandbox (localstripe) on $STRIPE_API_BASE; pay with 4242 4242 4242 4242."
 fi
 
-.venv/bin/gunicorn "shop:create_app()" \
-  --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-3}" \
-  --access-logfile - --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
+# The app writes one JSON line per request itself, so gunicorn's access log stays off.
+"$bin/gunicorn" "${WSGI_APP:-shop:create_app()}" \
+  --config scripts/gunicorn.conf.py \
+  --bind "${BIND:-127.0.0.1:${PORT}}" --workers "${WEB_CONCURRENCY:-3}" \
+  --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
 GUNICORN_PID=$!
 trap 'kill $GUNICORN_PID ${SANDBOX_PID:-} 2>/dev/null' EXIT INT TERM
 wait $GUNICORN_PID

@@ -24,10 +24,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     _finish_config(app)
 
-    from shop import errors, payments, security, web
+    from shop import assets, cache, errors, http_cache, observability, payments, security, web
     from shop.extensions import csrf, db, limiter, migrate
 
+    # Request ids, logs and metrics first: their hooks wrap everything registered after them.
+    observability.init_app(app)
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -35,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     web.init_app(app)
     payments.init_app(app)
+    assets.init_app(app)
+    http_cache.init_app(app)
 
     from blog import bp as blog_bp
     from shop.api import bp as api_bp
@@ -74,6 +79,11 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set when SHOP_ENV=production")
         app.config["SECRET_KEY"] = settings.dev_secret_key(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        # A file has no server to lose the connection: pinging it costs a query per request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False
+        }
     app.config.setdefault("CLOCK", SystemClock())
     app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
     app.config["DELIVERY_RULE"] = DeliveryRule(
@@ -82,5 +92,12 @@ def _finish_config(app: Flask) -> None:
     )
     app.config["DISPATCH_CUTOFF_TIME"] = parse_cutoff(app.config["DISPATCH_CUTOFF"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind N proxies (a load balancer), the client's address is in X-Forwarded-For;
+        # rate limits and logs need it rather than the proxy's.
+        hops = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["DATABASE_URL"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,11 @@ def _int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if value == "" else value in ("1", "true", "yes", "on")
+
+
 def dev_secret_key(instance: Path) -> str:
     """Return the development secret kept in instance/, creating it once."""
     path = instance / "secret_key"
@@ -62,6 +67,13 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", ""),
         "ORIGINALS_DIR": os.environ.get("ORIGINALS_DIR", ""),
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_MEGAPIXELS", 40) * 1_000_000,
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT") or "300 per minute",
+        # Names this shop's counters in a Redis that other apps may share.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "kefir-shop",
+        "METRICS_ENABLED": _bool("METRICS_ENABLED", False),
+        "CATALOGUE_CACHE_TTL": float(os.environ.get("CATALOGUE_CACHE_TTL") or 30),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
+        "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": production,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
@@ -79,4 +91,12 @@ DEFAULTS: dict = {
     # A CSRF token lives as long as the session, not an hour: a product page left open over
     # lunch must still add to the basket.
     "WTF_CSRF_TIME_LIMIT": None,
+    # Rate limits: set explicitly for every app, because Flask-Limiter's one Limiter object
+    # keeps some settings from the first app it meets. Retry-After and X-RateLimit-* headers
+    # tell clients when to come back; if Redis fails, each process limits on its own
+    # rather than refusing every request.
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
 }

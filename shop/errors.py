@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,17 @@ def init_app(app: Flask) -> None:
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(DataError)
+    def handle_unstorable_value(error: DataError) -> Response:
+        # The database refused a value the request brought (PostgreSQL: a NUL character in
+        # text, a number out of range): bad input, so a 400, never a 500.
+        from shop.extensions import db
+
+        db.session.rollback()
+        log.warning("the database refused a value on %s %s: %s", request.method, request.path,
+                    error.orig)
+        return handle_http(BadRequest("The request holds a value the shop cannot store."))
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception) -> Response:

@@ -10,6 +10,13 @@ from shop.extensions import db
 bp = Blueprint("health", __name__)
 
 
+@bp.after_request
+def never_cache(response):
+    """A load balancer must see the database's state now, never a cached answer."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers, 503 when it does not."""

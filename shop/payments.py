@@ -54,7 +54,9 @@ class StripeGateway:
         self._webhook_secret = webhook_secret
         self.publishable_key = publishable_key
         # The sandbox's own card form is offered only with test keys away from Stripe itself.
-        self.sandbox = sandbox and secret_key.startswith("sk_test_") and "stripe.com" not in api_base
+        self.sandbox = (
+            sandbox and secret_key.startswith("sk_test_") and "stripe.com" not in api_base
+        )
 
     def create_intent(self, amount_pence: int, order_number: str) -> Intent:
         """Create a GBP PaymentIntent for the order; the key makes a retried call harmless."""
@@ -80,7 +82,12 @@ class StripeGateway:
             method = self._client.v1.payment_methods.create(
                 params={
                     "type": "card",
-                    "card": {"number": card_number, "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+                    "card": {
+                        "number": card_number,
+                        "exp_month": 12,
+                        "exp_year": 2030,
+                        "cvc": "123",
+                    },
                 }
             )
             self._client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})

@@ -10,7 +10,8 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from shop import create_app
+from shop import ROOT, create_app
 from shop.clock import FixedClock
 from shop.domain import LONDON
 from shop.extensions import db
@@ -54,6 +55,19 @@ def postgres_url() -> str:
         _require(f"PostgreSQL at {make_url(url).render_as_string()} is unreachable: {exc}")
     finally:
         engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis that app servers share in tests (TEST_REDIS_URL, DB 3 by default)."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/3"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _require(f"Redis at {url} is unreachable: {exc}")
     return url
 
 
@@ -207,6 +221,113 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
+    """Poll /healthz until the server answers 200, or fail with what it said."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    process.wait(timeout=10)
+    pytest.fail(f"the app server at {url} did not come up:\n{log.read_text()[-3000:]}")
+
+
+class AppServers:
+    """The shop under gunicorn (scripts/serve.sh, as `make run` serves it), on free ports."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, env: dict[str, str], workers: int = 1) -> str:
+        """Start one more app server with these settings; its base URL once it answers."""
+        port = free_port()
+        environment = {
+            **os.environ,
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+            "SECRET_KEY": "test-secret",
+            "LOG_LEVEL": "WARNING",
+            # Keys given, so serve.sh starts no Stripe sandbox of its own.
+            "STRIPE_SECRET_KEY": "sk_test_kefir_shop",
+            "STRIPE_PUBLISHABLE_KEY": "pk_test_kefir_shop",
+            "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "STRIPE_API_BASE": LOCALSTRIPE,
+            **env,
+        }
+        log = self.log_dir / f"server-{port}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve.sh")], env=environment, cwd=ROOT,
+                stdout=output, stderr=subprocess.STDOUT,
+            )
+        self.processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, process, log)
+        return url
+
+    def stop(self) -> None:
+        """Stop every server started here."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start app servers with `serve(env, workers=1)`; they stop when the test ends."""
+    servers = AppServers(tmp_path)
+    yield servers.start
+    servers.stop()
+
+
+@dataclass(frozen=True)
+class DemoShop:
+    url: str
+    #: Slugs to fill page paths with: {"product": ..., "post": ...} (post once one exists).
+    slugs: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
+    """The demo shop (`seed-demo` into a fresh SQLite database) served as `make run` serves it."""
+    from bench.targets import DEMO_PRODUCT
+    from blog.queries import latest_post
+
+    folder = tmp_path_factory.mktemp("demo-shop")
+    url = f"sqlite:///{folder / 'shop.sqlite3'}"
+    app = create_app({"SECRET_KEY": "test-secret", "DATABASE_URL": url})
+    with app.app_context():
+        db.create_all()
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        post = latest_post()
+        slugs = {"product": DEMO_PRODUCT, **({"post": post.slug} if post else {})}
+        db.engine.dispose()
+    servers = AppServers(folder)
+    yield DemoShop(servers.start({"DATABASE_URL": url}, workers=2), slugs)
+    servers.stop()
 
 
 # --- The admin: accounts, signed-in clients, API tokens and paid orders -----------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cache
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
+#: Every operation shares the API's rate limit (API_RATE_LIMIT per client address).
+RATE_LIMITED = {"429": PROBLEM}
 
 
 def _json(schema_ref: str, description: str = "OK") -> dict:
@@ -141,6 +143,71 @@ SCHEMAS: dict = {
                       "examples": ["Order within 2 h 15 min for delivery on Thursday 26 November"]},
         },
     },
+    "Address": {
+        "type": "object",
+        "required": ["line1", "city", "postcode"],
+        "properties": {
+            "line1": {"type": "string", "minLength": 1, "maxLength": 100},
+            "line2": {"type": "string", "maxLength": 100},
+            "city": {"type": "string", "minLength": 1, "maxLength": 60},
+            "postcode": {"type": "string", "description": "A UK postcode, e.g. SW1A 1AA."},
+        },
+    },
+    "CheckoutRequest": {
+        "type": "object",
+        "required": ["email", "name", "address"],
+        "properties": {
+            "email": {"type": "string", "format": "email", "maxLength": 254},
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "phone": {"type": "string", "maxLength": 20},
+            "address": {"$ref": "#/components/schemas/Address"},
+        },
+    },
+    "OrderItem": {
+        "type": "object",
+        "required": ["slug", "name", "quantity", "unit_price_pence", "line_total_pence"],
+        "properties": {
+            "slug": {"type": "string"},
+            "name": {"type": "string"},
+            "quantity": {"type": "integer", "minimum": 1},
+            "unit_price_pence": {"type": "integer", "minimum": 0},
+            "line_total_pence": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Order": {
+        "type": "object",
+        "required": ["number", "status", "items", "subtotal_pence", "delivery_pence",
+                     "total_pence", "delivery_date", "email"],
+        "properties": {
+            "number": {"type": "string", "examples": ["KS-000123"]},
+            "status": {"enum": ["pending_payment", "paid", "payment_failed", "expired",
+                                "dispatched", "delivered", "refunded"]},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/OrderItem"}},
+            "subtotal_pence": {"type": "integer", "minimum": 0},
+            "delivery_pence": {"type": "integer", "minimum": 0},
+            "total_pence": {"type": "integer", "minimum": 0},
+            "delivery_date": {"type": "string", "format": "date"},
+            "email": {"type": "string"},
+        },
+    },
+    "CheckoutResult": {
+        "type": "object",
+        "required": ["order", "status_url", "payment"],
+        "properties": {
+            "order": {"$ref": "#/components/schemas/Order"},
+            "status_url": {"type": "string", "description": "The customer's signed order page."},
+            "payment": {
+                "type": "object",
+                "required": ["provider", "payment_intent_id", "client_secret", "publishable_key"],
+                "properties": {
+                    "provider": {"const": "stripe"},
+                    "payment_intent_id": {"type": "string"},
+                    "client_secret": {"type": "string"},
+                    "publishable_key": {"type": "string"},
+                },
+            },
+        },
+    },
 }
 
 def _body(schema_ref: str) -> dict:
@@ -152,8 +219,9 @@ def _body(schema_ref: str) -> dict:
 
 SLUG = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
 
-AT = _query("at", {"type": "string", "format": "date-time"},
-            "An instant with a UTC offset; defaults to now.")
+AT = _query("at", {"type": "string", "format": "date-time",
+                   "pattern": "^(19[7-9][0-9]|2[0-9]{3})-"},
+            "An RFC 3339 instant with a UTC offset, from 1970 to 2999; defaults to now.")
 
 PATHS: dict = {
     "/products": {
@@ -166,7 +234,8 @@ PATHS: dict = {
                 _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
                 _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
             ],
-            "responses": {"200": _json("ProductList"), "400": PROBLEM, "422": PROBLEM},
+            "responses": {"200": _json("ProductList"), "400": PROBLEM, "422": PROBLEM,
+                          **RATE_LIMITED},
         }
     },
     "/products/{slug}": {
@@ -174,9 +243,10 @@ PATHS: dict = {
             "summary": "One product",
             "operationId": "getProduct",
             "parameters": [
-                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"},
+                 "example": "live-milk-kefir-grains"}
             ],
-            "responses": {"200": _json("Product"), "404": PROBLEM},
+            "responses": {"200": _json("Product"), "404": PROBLEM, **RATE_LIMITED},
         }
     },
     "/basket": {
@@ -224,12 +294,37 @@ PATHS: dict = {
             "responses": {"200": _json("DeliveryEstimate"), "400": PROBLEM, "422": PROBLEM},
         }
     },
+    "/checkout": {
+        "post": {
+            "summary": "Place an order for the caller's basket",
+            "description": "Reserves the stock and opens a Stripe PaymentIntent for the total "
+            "computed on the server. The order becomes paid only through Stripe's webhook.",
+            "operationId": "checkout",
+            "requestBody": _body("CheckoutRequest"),
+            "responses": {
+                "201": _json("CheckoutResult", "The order, waiting for payment"),
+                "400": PROBLEM, "409": PROBLEM, "415": PROBLEM, "422": PROBLEM, "503": PROBLEM,
+            },
+        }
+    },
+    "/orders/{number}": {
+        "get": {
+            "summary": "An order's state, with the token from its status_url",
+            "operationId": "getOrder",
+            "parameters": [
+                {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {"200": _json("Order"), "404": PROBLEM},
+        }
+    },
     "/chat/status": {
         "get": {
             "summary": "Live-chat availability at an instant",
             "operationId": "getChatStatus",
             "parameters": [AT],
-            "responses": {"200": _json("ChatStatus"), "400": PROBLEM, "422": PROBLEM},
+            "responses": {"200": _json("ChatStatus"), "400": PROBLEM, "422": PROBLEM,
+                          **RATE_LIMITED},
         }
     },
 }

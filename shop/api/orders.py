@@ -1,16 +1,57 @@
-"""The order-status API, reached with the token from the order's status link."""
+"""Checkout and order-status calls of the API."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import request, url_for
 from sqlalchemy import select
 
 from shop.api import bp
-from shop.checkout.orders import expire_unpaid, order_json, token_matches
+from shop.api.basket import json_body
+from shop.basket.cookie import current_basket
+from shop.checkout.orders import (
+    expire_unpaid,
+    order_json,
+    order_token,
+    status_url,
+    token_matches,
+)
+from shop.checkout.service import BasketNotReady, OutOfStock, PaymentError, place_order
+from shop.domain.customer import validate_customer
 from shop.errors import Problem
 from shop.extensions import db
 from shop.models import Order
+from shop.payments import gateway
 from shop.web import now
+
+
+@bp.post("/checkout")
+def checkout():
+    """Place an order for the caller's basket and open its Stripe PaymentIntent."""
+    customer, errors = validate_customer(json_body())
+    if errors:
+        detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
+        raise Problem(422, detail)
+    try:
+        order = place_order(current_basket(), customer, now())
+    except BasketNotReady as exc:
+        raise Problem(409, str(exc)) from None
+    except OutOfStock as exc:
+        raise Problem(409, str(exc), title="Not enough stock") from None
+    except PaymentError:
+        raise Problem(503, "The payment provider is unreachable; nothing was charged.") from None
+    link = status_url(order, _external=True)
+    body = {
+        "order": order_json(order),
+        "status_url": link,
+        "payment": {
+            "provider": "stripe",
+            "payment_intent_id": order.payment_intent_id,
+            "client_secret": order.payment_client_secret,
+            "publishable_key": gateway().publishable_key,
+        },
+    }
+    api_url = url_for("api.order", number=order.number, token=order_token(order.number))
+    return body, 201, {"Location": api_url}
 
 
 @bp.get("/orders/<number>")

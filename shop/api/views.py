@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 
 from flask import request
 
@@ -13,18 +14,35 @@ from shop.catalogue.queries import BadQuery, parse_positive, product_by_slug, se
 from shop.errors import Problem
 from shop.web import chat_now
 
+#: RFC 3339's date-time (what OpenAPI's `format: date-time` means), offset optional here so a
+#: missing one can be named as the problem.
+_DATE_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
+#: Instants the shop's rules answer for; beyond them the time zone rules are guesswork
+#: (London kept its own mean time until 1847) and dates near year 9999 overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
 
 def parse_instant(name: str = "at") -> datetime | None:
-    """Read an ISO 8601 instant with an offset from the query string, or None."""
+    """Read an RFC 3339 instant (with a UTC offset) from the query string, or None."""
     value = request.args.get(name)
-    if value is None or value == "":
+    if value is None:
         return None
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise Problem(400, f"{name} must be an ISO 8601 date and time.") from None
-    if instant.tzinfo is None:
+    match = _DATE_TIME.fullmatch(value)
+    if match is None:
+        raise Problem(400, f"{name} must be an ISO 8601 date and time.")
+    day, clock, fraction, offset = match.groups()
+    if offset is None:
         raise Problem(422, f"{name} must include a UTC offset, e.g. 2026-11-25T10:00:00+00:00.")
+    offset = "+00:00" if offset in "Zz" else offset
+    try:
+        instant = datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{offset}")
+    except ValueError:
+        raise Problem(400, f"{name} is not a real date and time.") from None
+    if not EARLIEST <= instant < LATEST:
+        raise Problem(422, f"{name} must be between 1970 and 2999.")
     return instant
 
 

@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from flask import current_app
+from sqlalchemy import Row, Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from shop.cache import key as cache_key
+from shop.cache import remember
 from shop.extensions import db
 from shop.models import Category, Product
 
 MAX_PER_PAGE = 100
+#: What a product card (templates/_macros.html) shows, and all a listing page loads.
+CARD = (
+    Product.id,
+    Product.slug,
+    Product.name,
+    Product.price_pence,
+    Product.image,
+    (Product.stock > 0).label("in_stock"),
+)
+#: Featured first, then by name: the order of shop.models' ix_products_listing index.
+LISTING_ORDER = (Product.featured.desc(), Product.name, Product.id)
 MAX_QUERY_LENGTH = 200
+NUL = "\x00"
 
 
 class BadQuery(ValueError):
@@ -24,7 +40,7 @@ class BadQuery(ValueError):
 
 @dataclass(frozen=True)
 class ProductPage:
-    items: list[Product]
+    items: list  # Products, or CARD rows
     page: int
     per_page: int
     total: int
@@ -46,35 +62,93 @@ def parse_positive(value: str | None, name: str, default: int, maximum: int) -> 
     return number
 
 
-def categories() -> list[Category]:
-    """All categories in display order."""
-    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+@dataclass(frozen=True)
+class CategoryLink:
+    """What the catalogue's category navigation shows of a category."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The catalogue's everyday statements, built once: each call then only binds values."""
+
+    cards: Select
+    products: Select
+    count: Select
+    by_slug: Select
+    categories: Select
+
+
+@cache
+def statements() -> Statements:
+    """Built on first use rather than at import, once every model is mapped."""
+    active = Product.active.is_(True)
+    page = {"limit": bindparam("limit"), "offset": bindparam("offset")}
+    return Statements(
+        cards=select(*CARD).where(active).order_by(*LISTING_ORDER)
+        .limit(page["limit"]).offset(page["offset"]),
+        products=select(Product).options(joinedload(Product.category)).where(active)
+        .order_by(*LISTING_ORDER).limit(page["limit"]).offset(page["offset"]),
+        count=select(func.count(Product.id)).where(active),
+        by_slug=select(Product).options(joinedload(Product.category))
+        .where(Product.slug == bindparam("slug"), active),
+        categories=select(Category.id, Category.slug, Category.name, Category.description)
+        .order_by(Category.position, Category.name),
+    )
+
+
+def categories() -> list[CategoryLink]:
+    """All categories in display order, shared for a little while (CATALOGUE_CACHE_TTL)."""
+    rows = remember(
+        "categories",
+        current_app.config["CATALOGUE_CACHE_TTL"],
+        lambda: [list(row) for row in db.session.execute(statements().categories)],
+    )
+    return [CategoryLink(*row) for row in rows]
 
 
 def search_products(
-    q: str = "", category: str = "", page: int = 1, per_page: int = 12
+    q: str = "", category: str = "", page: int = 1, per_page: int = 12, *, cards: bool = False
 ) -> ProductPage:
-    """Active products matching a text query and a category slug, one page of them."""
+    """Active products matching a text query and a category slug, one page of them.
+
+    With `cards`, the items are light rows holding only what a product card shows (CARD)
+    rather than whole products with their category: a third of the work for a page.
+    """
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")
-    query = select(Product).where(Product.active.is_(True))
+    if NUL in q or NUL in category:
+        # No product or category has a NUL in it, and PostgreSQL refuses NUL in text.
+        return ProductPage([], page, per_page, 0)
+    conditions = []
     if category:
-        query = query.join(Product.category).where(Category.slug == category)
+        in_category = select(Category.id).where(Category.slug == category).scalar_subquery()
+        conditions.append(Product.category_id == in_category)
     for word in q.split():
         pattern = f"%{_escape_like(word.lower())}%"
-        query = query.where(
+        conditions.append(
             or_(
                 func.lower(Product.name).like(pattern, escape="\\"),
                 func.lower(Product.description).like(pattern, escape="\\"),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.options(joinedload(Product.category))
-        .order_by(Product.featured.desc(), Product.name, Product.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    built = statements()
+    count, query = built.count, built.cards if cards else built.products
+    if conditions:
+        count, query = count.where(*conditions), query.where(*conditions)
+    # Counting is the one part of a page that grows with the catalogue (1 ms at 10,000
+    # products on SQLite), so the count is shared for a little while (CATALOGUE_CACHE_TTL).
+    total = remember(
+        cache_key("catalogue-count", category, q),
+        current_app.config["CATALOGUE_CACHE_TTL"],
+        lambda: db.session.scalar(count) or 0,
+    )
+    result = db.session.execute(query, {"limit": per_page, "offset": (page - 1) * per_page})
+    items = result.all() if cards else result.scalars().all()
     return ProductPage(list(items), page, per_page, total)
 
 
@@ -84,21 +158,11 @@ def _escape_like(text: str) -> str:
 
 def product_by_slug(slug: str) -> Product | None:
     """The active product with this slug, or None."""
-    return db.session.scalar(
-        select(Product)
-        .options(joinedload(Product.category))
-        .where(Product.slug == slug, Product.active.is_(True))
-    )
+    if NUL in slug:
+        return None
+    return db.session.scalar(statements().by_slug, {"slug": slug})
 
 
-def featured_products(limit: int = 8) -> list[Product]:
-    """Products picked for the home page, featured first."""
-    return list(
-        db.session.scalars(
-            select(Product)
-            .options(joinedload(Product.category))
-            .where(Product.active.is_(True))
-            .order_by(Product.featured.desc(), Product.name)
-            .limit(limit)
-        )
-    )
+def featured_products(limit: int = 8) -> list[Row]:
+    """Cards of the products picked for the home page, featured first."""
+    return list(db.session.execute(statements().cards, {"limit": limit, "offset": 0}))

@@ -34,7 +34,9 @@ def products():
     category = request.args.get("category", "").strip()
     try:
         page = parse_positive(request.args.get("page"), "page", 1, 10_000)
-        result = search_products(q, category, page, current_app.config["PRODUCTS_PER_PAGE"])
+        result = search_products(
+            q, category, page, current_app.config["PRODUCTS_PER_PAGE"], cards=True
+        )
     except BadQuery as exc:
         abort(400, str(exc))
     all_categories = categories()

@@ -103,7 +103,10 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
     if intent.get("amount") != order.total_pence or intent.get("currency") != "gbp":
         log.error(
             "refused payment_intent.succeeded for %s: %s %s paid, order total %s gbp",
-            order.number, intent.get("amount"), intent.get("currency"), order.total_pence,
+            order.number,
+            intent.get("amount"),
+            intent.get("currency"),
+            order.total_pence,
         )
         raise EventRefused("The amount or currency does not match the order.")
     if order.status in (OrderStatus.PAYMENT_FAILED, OrderStatus.EXPIRED):
@@ -111,7 +114,9 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
         try:
             reserve_stock((line.product, line.quantity) for line in order.lines)
         except OutOfStock:
-            log.error("order %s was paid after expiry and its stock is gone: refund it", order.number)
+            log.error(
+                "order %s was paid after expiry and its stock is gone: refund it", order.number
+            )
             return "paid-without-stock"
         _transition(order, [order.status], OrderStatus.PENDING_PAYMENT)
     if not _transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAID):
@@ -119,8 +124,9 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
     order.paid_at = now
     if order.basket_id is not None:
         db.session.execute(delete(BasketLine).where(BasketLine.basket_id == order.basket_id))
-    queue_email(order.email, f"Your Kefir Shop order {order.number}", confirmation_text(order),
-                order.id)
+    queue_email(
+        order.email, f"Your Kefir Shop order {order.number}", confirmation_text(order), order.id
+    )
     return "paid"
 
 
@@ -131,8 +137,10 @@ def _payment_failed(order: Order, intent: dict, now: datetime) -> str:
     return "payment-failed"
 
 
-def expire_unpaid(now: datetime, orders: Iterable[Order] | None = None) -> list[Order]:
-    """Expire unpaid orders past their time and release their stock; return the expired."""
+def expire_unpaid(
+    now: datetime, orders: Iterable[Order] | None = None, *, early: bool = False
+) -> list[Order]:
+    """Expire unpaid orders past their time (or now, if `early`) and release their stock."""
     if orders is None:
         orders = db.session.scalars(
             select(Order).where(
@@ -141,7 +149,7 @@ def expire_unpaid(now: datetime, orders: Iterable[Order] | None = None) -> list[
         ).all()
     expired = []
     for order in orders:
-        if order.expires_at <= now and _transition(
+        if (early or order.expires_at <= now) and _transition(
             order, [OrderStatus.PENDING_PAYMENT], OrderStatus.EXPIRED
         ):
             release_stock(order)
@@ -154,6 +162,16 @@ def expire_unpaid(now: datetime, orders: Iterable[Order] | None = None) -> list[
             except PaymentError:
                 log.warning("could not cancel the PaymentIntent of expired order %s", order.number)
     return expired
+
+
+def supersede_pending(basket_id: int, now: datetime) -> list[Order]:
+    """Close the basket's earlier unpaid orders: a newer order replaces them."""
+    pending = db.session.scalars(
+        select(Order).where(
+            Order.basket_id == basket_id, Order.status == OrderStatus.PENDING_PAYMENT
+        )
+    ).all()
+    return expire_unpaid(now, pending, early=True)
 
 
 def _signer() -> URLSafeSerializer:

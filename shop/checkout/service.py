@@ -7,16 +7,65 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
-from shop.checkout.orders import OutOfStock, expire_unpaid, release_stock, reserve_stock
+from shop.basket.service import price_basket
+from shop.checkout.orders import (
+    OutOfStock,
+    expire_unpaid,
+    release_stock,
+    reserve_stock,
+    supersede_pending,
+)
 from shop.domain.customer import Customer
 from shop.extensions import db
-from shop.models import Order, OrderLine, OrderStatus, Product
+from shop.models import Basket, Order, OrderLine, OrderStatus, Product
 from shop.payments import CardDeclined, PaymentError, gateway
+from shop.web import delivery_estimate, delivery_rule
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CardDeclined", "OutOfStock", "PaymentError", "create_order", "pay_with_test_card"]
+__all__ = [
+    "BasketNotReady",
+    "CardDeclined",
+    "OutOfStock",
+    "PaymentError",
+    "create_order",
+    "pay_with_test_card",
+    "place_order",
+]
+
+
+class BasketNotReady(Exception):
+    """The basket is empty, or a line in it cannot be sold as it stands."""
+
+
+def place_order(basket: Basket | None, customer: Customer, now: datetime) -> Order:
+    """Turn the visitor's basket into a pending order at today's prices and delivery rule."""
+    if basket is not None:
+        # A second submission replaces the first order, so its stock is not held twice.
+        supersede_pending(basket.id, now)
+    priced = price_basket(basket, delivery_rule())
+    if basket is None or not priced.lines:
+        raise BasketNotReady("Your basket is empty.")
+    if not priced.can_checkout:
+        raise BasketNotReady(" ".join(priced.problems))
+    products = {
+        p.id: p
+        for p in db.session.scalars(
+            select(Product).where(Product.id.in_([line.product_id for line in priced.lines]))
+        )
+    }
+    estimate = delivery_estimate(now)
+    return create_order(
+        customer,
+        [(products[line.product_id], line.quantity) for line in priced.lines],
+        delivery_pence=priced.quote.price_pence,
+        dispatch_date=estimate.dispatch_date,
+        delivery_date=estimate.delivery_date,
+        now=now,
+        basket_id=basket.id,
+    )
 
 
 def create_order(

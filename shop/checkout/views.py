@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, make_response, redirect, render_template, request
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from shop.basket.cookie import current_basket
+from shop.basket.service import price_basket
 from shop.checkout import bp
 from shop.checkout.orders import (
     EventRefused,
@@ -15,19 +17,28 @@ from shop.checkout.orders import (
     status_url,
     token_matches,
 )
-from shop.checkout.service import CardDeclined, PaymentError, pay_with_test_card
+from shop.checkout.service import (
+    BasketNotReady,
+    CardDeclined,
+    OutOfStock,
+    PaymentError,
+    pay_with_test_card,
+    place_order,
+)
+from shop.domain.customer import validate_customer
 from shop.errors import Problem
 from shop.extensions import csrf, db
 from shop.mail import deliver_outbox
 from shop.models import Order, OrderStatus
 from shop.payments import BadSignature, gateway
 from shop.security import CSP
-from shop.web import now
+from shop.web import delivery_estimate, delivery_rule, now
 
 # Live mode's payment page loads Stripe.js and its frames, and nothing else from outside.
 STRIPE_JS_CSP = (
-    CSP.replace("script-src 'self'", "script-src 'self' https://js.stripe.com")
-    .replace("connect-src 'self'", "connect-src 'self' https://api.stripe.com")
+    CSP.replace("script-src 'self'", "script-src 'self' https://js.stripe.com").replace(
+        "connect-src 'self'", "connect-src 'self' https://api.stripe.com"
+    )
     + "; frame-src https://js.stripe.com https://hooks.stripe.com"
 )
 
@@ -39,7 +50,9 @@ log = logging.getLogger(__name__)
 def stripe_webhook():
     """Stripe's signed events; an order becomes paid only here."""
     try:
-        event = gateway().verify_event(request.get_data(), request.headers.get("Stripe-Signature", ""))
+        event = gateway().verify_event(
+            request.get_data(), request.headers.get("Stripe-Signature", "")
+        )
     except BadSignature:
         log.warning("stripe webhook with a bad signature from %s", request.remote_addr)
         raise Problem(400, "The Stripe signature does not verify.") from None
@@ -51,6 +64,54 @@ def stripe_webhook():
     if outcome == "paid":
         deliver_outbox(now())
     return {"received": True, "outcome": outcome}
+
+
+FIELDS = ("email", "name", "phone", "line1", "line2", "city", "postcode")
+
+
+def _checkout_page(form: dict, errors: dict, status: int = 200):
+    at = now()
+    basket = price_basket(current_basket(), delivery_rule())
+    page = render_template(
+        "checkout/checkout.html",
+        basket=basket,
+        estimate=delivery_estimate(at),
+        now=at,
+        form=form,
+        errors=errors,
+    )
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/checkout")
+def checkout():
+    """The delivery details form beside the basket summary."""
+    basket = price_basket(current_basket(), delivery_rule())
+    if not basket.can_checkout:
+        flash("Your basket is empty." if not basket.lines else " ".join(basket.problems), "error")
+        return redirect(url_for("basket.index"), code=303)
+    return _checkout_page({}, {})
+
+
+@bp.post("/checkout")
+def place():
+    """Place the order: validate, reserve the stock, open the payment, go to the order page."""
+    form = {name: request.form.get(name, "")[:10_000] for name in FIELDS}
+    customer, errors = validate_customer(form)
+    if errors:
+        return _checkout_page(form, errors, 422)
+    try:
+        order = place_order(current_basket(), customer, now())
+    except (BasketNotReady, OutOfStock) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("basket.index"), code=303)
+    except PaymentError:
+        flash(
+            "We could not reach our payment provider. Nothing was charged; please try again.",
+            "error",
+        )
+        return _checkout_page(form, {}, 503)
+    return redirect(status_url(order), code=303)
 
 
 def _order_or_404(number: str, token: str) -> Order:

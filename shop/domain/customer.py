@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from email_validator import EmailNotValidError, validate_email
 
 # The shapes of UK postcodes (Royal Mail), and GIR 0AA.
-POSTCODE = re.compile(r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]? ?[0-9][ABD-HJLNP-UW-Z]{2})$")
+POSTCODE = re.compile(
+    r"^(GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][0-9A-HJKMNPR-Y]? ?[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
 PHONE = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 MARKUP = re.compile(r"[<>\x00-\x1f\x7f]")
 

@@ -113,3 +113,16 @@ def test_inactive_product_is_hidden_from_the_storefront(app, client: FlaskClient
         db.session.commit()
     assert client.get("/products/kefir-soap-bar").status_code == 404
     assert "Kefir &amp; Oat Soap Bar" not in client.get("/products/?page=2").get_data(as_text=True)
+
+
+def test_a_nul_character_in_a_search_finds_nothing_rather_than_failing(client: FlaskClient):
+    response = client.get("/products/?q=kefir%00")
+    assert response.status_code == 200
+    assert "0 products" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "path", ["/products/kefir%00soap-bar", "/products/?category=water%00kefir"]
+)
+def test_a_nul_character_in_a_slug_is_simply_not_found(client: FlaskClient, path):
+    assert client.get(path).status_code == 404

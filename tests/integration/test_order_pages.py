@@ -23,13 +23,17 @@ pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 def order_link(app: Flask, clock) -> str:
     """A pending order for two soap bars, and its signed status link."""
     customer, _ = validate_customer(
-        {"email": "bob@example.com", "name": "Bob Smith",
-         "address": {"line1": "2 Whey Road", "city": "York", "postcode": "YO1 7HH"}}
+        {
+            "email": "bob@example.com",
+            "name": "Bob Smith",
+            "address": {"line1": "2 Whey Road", "city": "York", "postcode": "YO1 7HH"},
+        }
     )
     with app.app_context(), app.test_request_context():
         soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
-        order = create_order(customer, [(soap, 2)], 395, date(2026, 11, 25), date(2026, 11, 26),
-                             clock.now())
+        order = create_order(
+            customer, [(soap, 2)], 395, date(2026, 11, 25), date(2026, 11, 26), clock.now()
+        )
         return status_url(order)
 
 
@@ -44,9 +48,16 @@ def test_the_signed_link_shows_the_order_waiting_for_payment(client: FlaskClient
     assert "Thursday 26 November" in html
 
 
-@pytest.mark.parametrize("path", ["/orders/KS-000001", "/orders/KS-000001?token=forged",
-                                  "/orders/KS-000002?token=x", "/api/v1/orders/KS-000001",
-                                  "/api/v1/orders/KS-000001?token=forged"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/orders/KS-000001",
+        "/orders/KS-000001?token=forged",
+        "/orders/KS-000002?token=x",
+        "/api/v1/orders/KS-000001",
+        "/api/v1/orders/KS-000001?token=forged",
+    ],
+)
 def test_without_the_right_token_an_order_does_not_exist(client: FlaskClient, order_link, path):
     assert client.get(path).status_code == 404
 
@@ -57,8 +68,15 @@ def test_the_api_gives_the_same_order_as_json(client: FlaskClient, order_link):
     assert body == {
         "number": "KS-000001",
         "status": "pending_payment",
-        "items": [{"slug": "kefir-soap-bar", "name": "Kefir & Oat Soap Bar", "quantity": 2,
-                   "unit_price_pence": 650, "line_total_pence": 1300}],
+        "items": [
+            {
+                "slug": "kefir-soap-bar",
+                "name": "Kefir & Oat Soap Bar",
+                "quantity": 2,
+                "unit_price_pence": 650,
+                "line_total_pence": 1300,
+            }
+        ],
         "subtotal_pence": 1300,
         "delivery_pence": 395,
         "total_pence": 1695,
@@ -90,13 +108,16 @@ def test_live_keys_never_show_the_test_card_form(app: Flask, client: FlaskClient
     assert client.post(pay_url, data={"card_number": "4242424242424242"}).status_code == 404
 
 
-def test_paying_with_the_test_card_leads_to_a_paid_page(app: Flask, client: FlaskClient, order_link):
+def test_paying_with_the_test_card_leads_to_a_paid_page(
+    app: Flask, client: FlaskClient, order_link
+):
     import time
 
     html = client.get(order_link).get_data(as_text=True)
     pay_url = re.search(r'action="([^"]+/pay[^"]*)"', html).group(1).replace("&amp;", "&")
-    response = client.post(pay_url, data={"card_number": "4242 4242 4242 4242",
-                                          "csrf_token": csrf_token(html)})
+    response = client.post(
+        pay_url, data={"card_number": "4242 4242 4242 4242", "csrf_token": csrf_token(html)}
+    )
     assert response.status_code == 302 and "paying=1" in response.location
     for _ in range(150):
         html = client.get(order_link).get_data(as_text=True)
@@ -110,8 +131,11 @@ def test_paying_with_the_test_card_leads_to_a_paid_page(app: Flask, client: Flas
 def test_a_declined_test_card_says_so_and_keeps_the_basket(client: FlaskClient, order_link):
     html = client.get(order_link).get_data(as_text=True)
     pay_url = re.search(r'action="([^"]+/pay[^"]*)"', html).group(1).replace("&amp;", "&")
-    response = client.post(pay_url, data={"card_number": "4000000000000341",
-                                          "csrf_token": csrf_token(html)}, follow_redirects=True)
+    response = client.post(
+        pay_url,
+        data={"card_number": "4000000000000341", "csrf_token": csrf_token(html)},
+        follow_redirects=True,
+    )
     assert "Your card was declined." in response.get_data(as_text=True)
 
 
@@ -127,6 +151,7 @@ def test_the_pay_form_without_its_csrf_token_is_refused(app, client: FlaskClient
 def test_a_malformed_card_number_gets_a_message(client: FlaskClient, order_link, card):
     html = client.get(order_link).get_data(as_text=True)
     pay_url = re.search(r'action="([^"]+/pay[^"]*)"', html).group(1).replace("&amp;", "&")
-    response = client.post(pay_url, data={"card_number": card, "csrf_token": csrf_token(html)},
-                           follow_redirects=True)
+    response = client.post(
+        pay_url, data={"card_number": card, "csrf_token": csrf_token(html)}, follow_redirects=True
+    )
     assert "Please type a test card number" in response.get_data(as_text=True)

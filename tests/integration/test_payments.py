@@ -163,9 +163,17 @@ def test_a_failure_arriving_after_success_changes_nothing(app, clock, client: Fl
     number = place(app, clock, {"kefir-soap-bar": 1})
     pay(app, number, "4242424242424242")
     order = wait_for_status(app, number, "paid")
-    late = {"id": "evt_late_failure", "type": "payment_intent.payment_failed",
-            "data": {"object": {"id": order.payment_intent_id, "amount": order.total_pence,
-                                "currency": "gbp"}}}
+    late = {
+        "id": "evt_late_failure",
+        "type": "payment_intent.payment_failed",
+        "data": {
+            "object": {
+                "id": order.payment_intent_id,
+                "amount": order.total_pence,
+                "currency": "gbp",
+            }
+        },
+    }
     payload, headers = signed(late)
     response = client.post("/stripe/webhook", data=payload, headers=headers)
     assert response.status_code == 200 and response.get_json()["outcome"] == "no-change"
@@ -176,9 +184,17 @@ def test_a_failure_arriving_after_success_changes_nothing(app, clock, client: Fl
 def test_a_tampered_signature_is_refused_and_changes_nothing(app, clock, client: FlaskClient):
     number = place(app, clock, {"kefir-soap-bar": 1})
     order = order_state(app, number)
-    event = {"id": "evt_forged", "type": "payment_intent.succeeded",
-             "data": {"object": {"id": order.payment_intent_id, "amount": order.total_pence,
-                                 "currency": "gbp"}}}
+    event = {
+        "id": "evt_forged",
+        "type": "payment_intent.succeeded",
+        "data": {
+            "object": {
+                "id": order.payment_intent_id,
+                "amount": order.total_pence,
+                "currency": "gbp",
+            }
+        },
+    }
     payload, headers = signed(event, secret="whsec_not_ours")
     response = client.post("/stripe/webhook", data=payload, headers=headers)
     assert response.status_code == 400
@@ -198,9 +214,13 @@ def test_an_amount_that_disagrees_with_the_order_is_refused_and_logged(
     number = place(app, clock, {"kefir-soap-bar": 1})
     order = order_state(app, number)
     for amount, currency in [(order.total_pence - 1, "gbp"), (order.total_pence, "usd")]:
-        event = {"id": f"evt_wrong_{amount}_{currency}", "type": "payment_intent.succeeded",
-                 "data": {"object": {"id": order.payment_intent_id, "amount": amount,
-                                     "currency": currency}}}
+        event = {
+            "id": f"evt_wrong_{amount}_{currency}",
+            "type": "payment_intent.succeeded",
+            "data": {
+                "object": {"id": order.payment_intent_id, "amount": amount, "currency": currency}
+            },
+        }
         payload, headers = signed(event)
         response = client.post("/stripe/webhook", data=payload, headers=headers)
         assert response.status_code == 400
@@ -231,8 +251,15 @@ def test_a_paid_order_empties_the_basket_it_came_from(app, clock):
         basket = Basket(token="t" * 32, lines=[BasketLine(product=product, quantity=1)])
         db.session.add(basket)
         db.session.commit()
-        order = create_order(customer, [(product, 1)], 395, date(2026, 11, 25),
-                             date(2026, 11, 26), clock.now(), basket_id=basket.id)
+        order = create_order(
+            customer,
+            [(product, 1)],
+            395,
+            date(2026, 11, 25),
+            date(2026, 11, 26),
+            clock.now(),
+            basket_id=basket.id,
+        )
         number = order.number
     pay(app, number, "4242424242424242")
     wait_for_status(app, number, "paid")

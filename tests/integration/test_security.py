@@ -48,3 +48,10 @@ def test_an_unexpected_error_shows_a_page_without_a_traceback(app: Flask):
     assert response.status_code == 500
     assert "secret internals" not in body and "Traceback" not in body
     assert "Something went wrong" in body
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_server_error(client: FlaskClient):
+    # PostgreSQL refuses NUL in text; SQLite stores it and simply finds no such post.
+    response = client.get("/blog/a%00b")
+    assert response.status_code in (400, 404)
+    assert "Traceback" not in response.get_data(as_text=True)

@@ -26,22 +26,35 @@ def test_a_complete_uk_address_is_accepted_and_normalised():
     assert customer.email == "ada@example.com"
 
 
-@pytest.mark.parametrize("postcode", ["SW1A 1AA", "sw1a1aa", "M1 1AE", "B33 8TH", "CR2 6XH",
-                                      "DN55 1PT", "EC1A 1BB", "GIR 0AA"])
+@pytest.mark.parametrize(
+    "postcode",
+    ["SW1A 1AA", "sw1a1aa", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "EC1A 1BB", "GIR 0AA"],
+)
 def test_real_uk_postcodes_are_accepted(postcode):
     assert validate_customer(with_(postcode=postcode))[1] == {}
 
 
-@pytest.mark.parametrize("postcode", ["90210", "75008", "SW1A", "1AA SW1", "QQ1 1AA", "BA1 1AAA", ""])
+@pytest.mark.parametrize(
+    "postcode", ["90210", "75008", "SW1A", "1AA SW1", "QQ1 1AA", "BA1 1AAA", ""]
+)
 def test_non_uk_postcodes_are_refused(postcode):
     assert "postcode" in validate_customer(with_(postcode=postcode))[1]
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("email", "not-an-email"), ("email", ""), ("name", ""), ("name", "x" * 10_000),
-     ("name", "<b>Ada</b>"), ("line1", ""), ("city", "x" * 61), ("phone", "call me"),
-     ("name", 42), ("line1", "a\x00b")],
+    [
+        ("email", "not-an-email"),
+        ("email", ""),
+        ("name", ""),
+        ("name", "x" * 10_000),
+        ("name", "<b>Ada</b>"),
+        ("line1", ""),
+        ("city", "x" * 61),
+        ("phone", "call me"),
+        ("name", 42),
+        ("line1", "a\x00b"),
+    ],
 )
 def test_bad_fields_get_a_message_each(field, value):
     customer, errors = validate_customer(with_(**{field: value}))

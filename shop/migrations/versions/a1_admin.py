@@ -1,7 +1,7 @@
 """staff accounts, api tokens and the audit log
 
 Revision ID: a1_admin
-Revises: c1_orders
+Revises: 0002_listing_index
 Create Date: 2026-11-25 05:13:09.188102
 
 """
@@ -13,7 +13,7 @@ import shop.extensions
 
 # revision identifiers, used by Alembic.
 revision = 'a1_admin'
-down_revision = 'c1_orders'
+down_revision = '0002_listing_index'
 branch_labels = None
 depends_on = None
 

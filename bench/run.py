@@ -1,0 +1,322 @@
+"""`make bench`: the shop's pages under gunicorn, timed by wrk against a minimal Flask page.
+
+For each database (a fresh SQLite file; PostgreSQL too when DATABASE_URL names one) it builds
+catalogues of 100, 1,000 and 10,000 products, serves each with scripts/serve.sh (the same
+gunicorn settings as `make run`) plus the bench-only ceiling page, and drives them with wrk
+from another process on loopback. It prints requests per second and p50/p99 latency for every
+target in bench/targets.py beside the same server's ceiling, as a ratio, and checks the goals.
+
+Settings (environment): BENCH_DURATION (seconds per measurement, default 5), BENCH_ROUNDS
+(measurements of each target, taken in turns with the ceiling; default 2),
+BENCH_CONNECTIONS (default 4), DATABASE_URL (add a PostgreSQL run; the benchmark works in its
+own schemas there, bench_100 and so on, and drops them afterwards), WEB_CONCURRENCY.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from bench.targets import BENCH_TARGETS, CATALOGUE, Target
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+CEILING = Target("ceiling", "/__bench__/ceiling")
+SIZES = (100, 1_000, 10_000)
+MAIN_SIZE = 1_000
+SCALE_TOLERANCE = 0.20
+DURATION = int(os.environ.get("BENCH_DURATION", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+#: Browsers always ask for compression, so the benchmark does too.
+HEADERS = {"Accept-Encoding": "br, gzip"}
+
+
+@dataclass
+class Figure:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad_responses: int
+
+
+def ensure_wrk() -> str:
+    """wrk's path, installing Debian's package first when root and it is missing."""
+    if path := shutil.which("wrk"):
+        return path
+    if os.geteuid() != 0:
+        sys.exit("The benchmark needs wrk: sudo apt-get install -y wrk")
+    print("Installing wrk (apt-get install -y wrk) ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=True)
+    return shutil.which("wrk") or sys.exit("wrk did not install")
+
+
+def machine() -> dict:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")),
+               platform.processor())
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """The shop (bench.app) under gunicorn via scripts/serve.sh, on a free loopback port."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "DATABASE_URL": database_url,
+            "WSGI_APP": "bench.app:create_app()",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret"),
+            # The limit is still checked on every API call, it just never refuses wrk.
+            "API_RATE_LIMIT": "1000000000 per minute",
+        }
+        self.log = log.open("w")
+        self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], env=env, cwd=ROOT,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"gunicorn exited; see {log}")
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        sys.exit(f"gunicorn did not answer within a minute; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def answers(target: Target, url: str, body: dict) -> bool:
+    """Whether the target exists here: one request, answered with its status."""
+    data = json.dumps(body).encode() if target.method != "GET" else None
+    request = urllib.request.Request(url, data=data, method=target.method,
+                                     headers={"Content-Type": "application/json"} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status == target.status
+    except urllib.error.HTTPError as error:
+        return error.code == target.status
+    except OSError:
+        return False
+
+
+def wrk(binary: str, target: Target, url: str, body: dict, seconds: int, scripts: Path) -> Figure:
+    command = [binary, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    for name, value in HEADERS.items():
+        command += ["-H", f"{name}: {value}"]
+    if target.method != "GET":
+        name = re.sub(r"\W+", "-", target.name)
+        script = scripts / f"{name}.lua"
+        script.write_text(
+            f"wrk.method = {json.dumps(target.method)}\n"
+            f"wrk.body = {json.dumps(json.dumps(body))}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+        command += ["-s", str(script)]
+    for attempt in (1, 2):
+        done = subprocess.run([*command, url], capture_output=True, text=True)
+        if done.returncode == 0:
+            return parse_wrk(done.stdout)
+        said = done.stdout[-500:] + done.stderr[-500:]
+        print(f"  wrk failed on {url} (attempt {attempt}): {said}", file=sys.stderr)
+        time.sleep(1)
+    sys.exit("wrk failed twice; see above")
+
+
+def combine(figures) -> Figure:
+    """Several measurements of one target as one: total requests over total time, and the
+    median of their percentiles."""
+    figures = list(figures)
+    middle = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    return Figure(
+        sum(f.requests for f in figures) / (len(figures) * DURATION),
+        middle([f.p50_ms for f in figures]),
+        middle([f.p99_ms for f in figures]),
+        sum(f.requests for f in figures),
+        sum(f.bad_responses for f in figures),
+    )
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse_wrk(output: str) -> Figure:
+    """Requests/s, p50, p99, the request count and non-2xx/3xx or socket errors from wrk."""
+    latency = {m[0]: _ms(m[1], m[2]) for m in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$",
+                                                           output, re.M)}
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    bad += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return Figure(rate, latency.get("50", 0.0), latency.get("99", 0.0), total, bad)
+
+
+def database_urls(work: Path) -> dict[str, dict[int, str]]:
+    """For each backend, one fresh database URL per catalogue size."""
+    urls = {"SQLite": {n: f"sqlite:///{work / f'bench-{n}.sqlite3'}" for n in SIZES}}
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(configured)
+        with engine.begin() as conn:
+            for n in SIZES:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
+                conn.execute(text(f"CREATE SCHEMA bench_{n}"))
+        engine.dispose()
+        separator = "&" if "?" in configured else "?"
+        urls["PostgreSQL"] = {
+            n: f"{configured}{separator}options={quote(f'-csearch_path=bench_{n}')}" for n in SIZES
+        }
+    return urls
+
+
+def drop_postgres_schemas() -> None:
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(configured)
+        with engine.begin() as conn:
+            for n in SIZES:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
+        engine.dispose()
+
+
+def build(database_url: str, products: int) -> dict[str, str]:
+    """Migrate and fill one database (in-process; the servers start afterwards)."""
+    from bench.seed import build as fill
+    from shop import create_app
+
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret"})
+    return fill(app, products)
+
+
+def row(target: Target, figure: Figure, ceiling: Figure, ratio: float) -> str:
+    verdict = f"goal ≥ {target.goal:.2f} {'ok' if ratio >= target.goal else 'MISSED'}"
+    bad = figure.bad_responses + ceiling.bad_responses
+    warning = f"  ({bad} failed requests!)" if bad else ""
+    return (f"  {target.name:<14} {figure.requests_per_second:8.0f} {figure.p50_ms:8.1f} "
+            f"{figure.p99_ms:8.1f}   {ceiling.requests_per_second:13.0f} {ceiling.p50_ms:7.1f} "
+            f"{ceiling.p99_ms:7.1f}   {ratio:5.2f}  {verdict}{warning}")
+
+
+def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> dict:
+    print(f"\n== {name}: building catalogues of {', '.join(f'{n:,}' for n in SIZES)} products ...",
+          flush=True)
+    slugs = {n: build(url, n) for n, url in urls.items()}
+    servers = {n: Server(url, RESULTS / f"server-{name.lower()}-{n}.log")
+               for n, url in urls.items()}
+    results: dict = {"backend": name, "targets": {}, "scale": {}}
+    try:
+        main = servers[MAIN_SIZE]
+        measure = lambda target, server, size, seconds=DURATION: wrk(  # noqa: E731
+            binary, target, target.url(server.url, **slugs[size]),
+            target.body(**slugs[size]), seconds, work)
+        # Warm every worker up (imports, connection pools, template compilation).
+        for size, server in servers.items():
+            for target in (CEILING, *BENCH_TARGETS) if size == MAIN_SIZE else (CATALOGUE,):
+                url = target.url(server.url, **slugs[size])
+                if url and answers(target, url, target.body(**slugs[size])):
+                    measure(target, server, size, seconds=1)
+        workers = os.environ.get("WEB_CONCURRENCY", "3")
+        print(f"\n{name}, {MAIN_SIZE:,} products: gunicorn {workers} "
+              f"workers, wrk 1 thread {CONNECTIONS} connections, {DURATION} s per measurement")
+        print(f"  {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   {'ceiling req/s':>13} "
+              f"{'p50 ms':>7} {'p99 ms':>7}   ratio")
+        for target in BENCH_TARGETS:
+            url = target.url(main.url, **slugs[MAIN_SIZE])
+            if not (url and answers(target, url, target.body(**slugs[MAIN_SIZE]))):
+                print(f"  {target.name:<14} n/a (not built yet)")
+                results["targets"][target.name] = None
+                continue
+            # The ceiling and the target are measured in turns, so the machine's load (others
+            # may share it) weighs on both figures of a ratio alike.
+            pairs = [(measure(CEILING, main, MAIN_SIZE), measure(target, main, MAIN_SIZE))
+                     for _ in range(ROUNDS)]
+            ceiling, figure = combine(c for c, _ in pairs), combine(t for _, t in pairs)
+            ratio = figure.requests_per_second / ceiling.requests_per_second
+            print(row(target, figure, ceiling, ratio))
+            results["targets"][target.name] = {
+                "figure": asdict(figure), "ceiling": asdict(ceiling), "ratio": ratio,
+                "goal": target.goal,
+            }
+
+        # The catalogue at 100 and at 10,000 products, measured in turns so drift hits both.
+        small, large = SIZES[0], SIZES[-1]
+        rounds = {small: [], large: []}
+        for _ in range(ROUNDS):
+            for size in (small, large):
+                rounds[size].append(measure(CATALOGUE, servers[size], size))
+        rate = {size: combine(figures).requests_per_second for size, figures in rounds.items()}
+        change = rate[large] / rate[small] - 1
+        verdict = "ok" if abs(change) <= SCALE_TOLERANCE else "MISSED"
+        print(f"\n  catalogue at {small:,} products: {rate[small]:.0f} req/s; at {large:,}: "
+              f"{rate[large]:.0f} req/s; change {change:+.0%} (goal within ±{SCALE_TOLERANCE:.0%}) "
+              f"{verdict}")
+        results["scale"] = {"small": rate[small], "large": rate[large], "change": change,
+                            "rounds": {k: [asdict(f) for f in v] for k, v in rounds.items()}}
+    finally:
+        for server in servers.values():
+            server.stop()
+    return results
+
+
+def main() -> None:
+    binary = ensure_wrk()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print(f"Machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, "
+          f"load average {info['load_average']}")
+    report = {"machine": info, "duration_s": DURATION, "connections": CONNECTIONS, "runs": []}
+    with tempfile.TemporaryDirectory(prefix="shop-bench-") as folder:
+        work = Path(folder)
+        try:
+            for backend, urls in database_urls(work).items():
+                report["runs"].append(bench_backend(backend, urls, binary, work))
+        finally:
+            drop_postgres_schemas()
+    report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=1))
+    print(f"\nLoad average after: {report['machine']['load_average_after']}. "
+          f"Full figures: {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""The shop's key pages, in one place for the benchmark and the browser audits.
+
+When a branch adds a page, adding it here is one line: the audits (tests/audit) run on
+AUDITED_PAGES and the benchmark (`make bench`) times BENCH_TARGETS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Target:
+    """A page or API call, and what it must answer to count as built."""
+
+    name: str
+    #: May hold {product} (a product's slug) and {post} (a published post's slug).
+    path: str
+    method: str = "GET"
+    json: dict = field(default_factory=dict)
+    status: int = 200
+    #: The benchmark's goal: at least this fraction of the ceiling page's requests per second.
+    goal: float = 0.5
+
+    def url(self, base: str, **slugs: str) -> str | None:
+        """The full URL, or None when a slug it needs does not exist (yet)."""
+        try:
+            return base + self.path.format(**slugs)
+        except KeyError:
+            return None
+
+    def body(self, **slugs: str) -> dict:
+        """The JSON body with its slugs filled in."""
+        return {k: v.format(**slugs) if isinstance(v, str) else v for k, v in self.json.items()}
+
+
+HOME = Target("home", "/")
+CATALOGUE = Target("catalogue", "/products/")
+PRODUCT = Target("product", "/products/{product}")
+ARTICLE = Target("blog article", "/blog/{post}")
+BASKET_ADD = Target("basket add", "/api/v1/basket/items", method="POST",
+                    json={"slug": "{product}", "quantity": 1}, status=201, goal=0.25)
+
+#: Lighthouse, the Nu Html Checker and axe-core run on each of these.
+AUDITED_PAGES = [
+    HOME,
+    CATALOGUE,
+    PRODUCT,
+    Target("basket", "/basket"),
+    ARTICLE,
+    # The checkout page needs a basket (an empty one redirects to /basket); its form and
+    # summary are checked by tests/browser/test_purchase.py, not by these audits yet.
+]
+
+#: The benchmark times each beside the ceiling page; a target that does not answer its
+#: status yet (the article and the basket before their branches land) prints n/a.
+BENCH_TARGETS = [HOME, CATALOGUE, PRODUCT, ARTICLE, BASKET_ADD]
+
+#: The demo product every audited or timed product page shows.
+DEMO_PRODUCT = "live-milk-kefir-grains"

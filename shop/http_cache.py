@@ -1,0 +1,62 @@
+"""Conditional GETs and compression for pages and API answers.
+
+Every successful GET of HTML or JSON gets a weak ETag computed from its body, so a browser
+that already holds the same page gets `304 Not Modified` and no body. The ETag hashes the page
+as sent, so whatever the page embeds (the live-chat state that flips at 08:00 and 20:00, stock,
+prices) changes it. Pages say `Cache-Control: no-cache`: a browser may keep them but must
+revalidate each time. A response that sets a cookie or varies on one is made `private` at the
+very end (when Flask saves the session), so no shared cache ever keeps one customer's answer,
+or cookie, for another. The ETag is weak because it stands for the content in any encoding;
+Flask-Compress then compresses what is still to be sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask_compress import Compress
+
+compress = Compress()
+
+CONDITIONAL_TYPES = {"text/html", "application/json"}
+
+
+class PrivateCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, marking personal responses `private` once saved."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        varies = {value.lower() for value in response.vary}
+        personal = "Set-Cookie" in response.headers or "cookie" in varies
+        if personal and not response.cache_control.no_store:
+            response.cache_control.public = False
+            response.cache_control.s_maxage = None
+            response.cache_control.private = True
+
+
+def conditional(response: Response) -> Response:
+    """Add the validator and caching policy, and answer 304 when the client is current."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if response.mimetype not in CONDITIONAL_TYPES or response.is_streamed:
+        return response
+    if "Cache-Control" not in response.headers:
+        response.cache_control.no_cache = True
+    if not response.headers.get("ETag"):
+        digest = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+        response.set_etag(digest, weak=True)
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Compress (Brotli, else gzip) what is sent, after the ETag has been checked."""
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Static files are compressed once at start-up by shop.assets; never again here.
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compress.init_app(app)
+    app.session_interface = PrivateCookieSessions()
+    # Registered after Flask-Compress, so it runs before it: a 304 is never compressed.
+    app.after_request(conditional)

@@ -1,0 +1,163 @@
+"""Browser audits of the running shop: Lighthouse, the Nu Html Checker and axe-core.
+
+They run on every page in bench/targets.py's AUDITED_PAGES, served by gunicorn as `make run`
+serves it. The tools come from package.json (`npm ci`, which `make test` runs) and Debian
+(chromium, chromium-driver, a Java runtime). Locally a missing tool skips these tests with a
+message naming it; under CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bench.targets import AUDITED_PAGES, Target
+from shop import ROOT
+
+pytestmark = pytest.mark.audit
+
+IN_CI = os.environ.get("CI") == "true"
+NODE_BIN = ROOT / "node_modules" / ".bin"
+VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+                "--disable-component-update --disable-sync --no-first-run")
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+#: Every category must reach its score (Lighthouse reports 0-1).
+REQUIRED = {"performance": 0.95, "accessibility": 1.0, "best-practices": 1.0, "seo": 1.0}
+PAGE_IDS = [page.name for page in AUDITED_PAGES]
+
+
+def require(*tools: Path | str) -> None:
+    """Skip (locally) or fail (CI) unless every tool is there, saying how to get it."""
+    missing = [str(tool) for tool in tools
+               if not (tool.exists() if isinstance(tool, Path) else shutil.which(tool))]
+    if missing:
+        reason = (f"audit tools missing: {', '.join(missing)} (run `npm ci` for node_modules; "
+                  "apt-get install -y chromium chromium-driver default-jre-headless)")
+        if IN_CI:
+            pytest.fail(f"{reason} (required under CI)")
+        pytest.skip(reason)
+
+
+def page_url(demo_shop, page: Target) -> str:
+    url = page.url(demo_shop.url, **demo_shop.slugs)
+    assert url, f"{page.name}: nothing in the demo data to fill {page.path}"
+    return url
+
+
+def run(command: list[str], timeout: float = 240, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                          **kwargs)
+
+
+def lighthouse(url: str, out: Path) -> dict:
+    """One Lighthouse run (mobile, its default); the report as a dict."""
+    result = run(
+        [str(NODE_BIN / "lighthouse"), url, "--quiet", "--output=json", f"--output-path={out}",
+         f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}"],
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+    )
+    assert result.returncode == 0 and out.exists(), result.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def shortfalls(report: dict, category: str) -> list[str]:
+    """The audits that cost a category points, to say why it fell short."""
+    found = []
+    for ref in report["categories"][category]["auditRefs"]:
+        audit = report["audits"][ref["id"]]
+        if ref.get("weight") and audit.get("score") is not None and audit["score"] < 1:
+            found.append(f"{ref['id']} ({audit['score']}): {audit.get('displayValue', '')}")
+    return found
+
+
+@pytest.mark.parametrize("page", AUDITED_PAGES, ids=PAGE_IDS)
+def test_lighthouse_scores_every_page_100_and_at_least_95_for_performance(
+    demo_shop, page: Target, tmp_path: Path
+):
+    require(CHROMIUM, NODE_BIN / "lighthouse", "node")
+    url = page_url(demo_shop, page)
+    reports = [lighthouse(url, tmp_path / "run-1.json")]
+    scores = {c: reports[0]["categories"][c]["score"] for c in CATEGORIES}
+    if scores["performance"] < REQUIRED["performance"]:
+        # Load from other jobs on a shared machine can only slow a run down, never speed it
+        # up: a short run is measured twice more and judged on the median, as Lighthouse's
+        # own guidance on variability advises.
+        reports += [lighthouse(url, tmp_path / f"run-{n}.json") for n in (2, 3)]
+        scores["performance"] = statistics.median(
+            r["categories"]["performance"]["score"] for r in reports)
+    print(f"Lighthouse {page.name}: {scores}")
+    failures = {
+        category: shortfalls(reports[-1], category)
+        for category, required in REQUIRED.items() if scores[category] < required
+    }
+    assert not failures, f"{url} scored {scores}; points lost on: {failures}"
+
+
+@pytest.fixture(scope="session")
+def nu_checker_messages(demo_shop, tmp_path_factory) -> dict[str, list[dict]]:
+    """The Nu Html Checker's messages for each audited page, from one run over them all.
+
+    The checker refuses to fetch loopback addresses, so each page is fetched here and handed
+    to it as a file (the same as piping it in).
+    """
+    require("java", VNU_JAR)
+    folder = tmp_path_factory.mktemp("nu")
+    files = {}
+    for page in AUDITED_PAGES:
+        with urllib.request.urlopen(page_url(demo_shop, page), timeout=10) as response:
+            path = folder / f"{page.name.replace(' ', '-')}.html"
+            path.write_bytes(response.read())
+            files[path.name] = page.name
+    result = run(["java", "-jar", str(VNU_JAR), "--format", "json", "--stdout",
+                  *sorted(map(str, folder.iterdir()))])
+    messages: dict[str, list[dict]] = {name: [] for name in files.values()}
+    for message in json.loads(result.stdout)["messages"]:
+        # Each message names its file as a URL ("file:/tmp/.../home.html").
+        filename = message.get("url", "").rsplit("/", 1)[-1]
+        messages.setdefault(files.get(filename, "?"), []).append(message)
+    return messages
+
+
+@pytest.mark.parametrize("page", AUDITED_PAGES, ids=PAGE_IDS)
+def test_nu_html_checker_finds_no_errors_on_any_page(nu_checker_messages, page: Target):
+    assert not nu_checker_messages.get("?"), nu_checker_messages["?"]  # the run itself failed
+    errors = [m for m in nu_checker_messages[page.name]
+              if m["type"] in ("error", "non-document-error")]
+    assert not errors, json.dumps(errors, indent=1)
+
+
+@pytest.fixture(scope="session")
+def axe_results(demo_shop, tmp_path_factory) -> dict[str, dict]:
+    """axe-core's results for each audited page, from one headless Chromium session."""
+    require(CHROMIUM, CHROMEDRIVER, NODE_BIN / "axe", "node")
+    folder = tmp_path_factory.mktemp("axe")
+    urls = [page_url(demo_shop, page) for page in AUDITED_PAGES]
+    result = run(
+        [str(NODE_BIN / "axe"), *urls, "--chromedriver-path", str(CHROMEDRIVER),
+         "--chrome-path", str(CHROMIUM),
+         "--chrome-options", "headless=new,no-sandbox,disable-gpu,disable-dev-shm-usage",
+         "--save", "axe.json", "--dir", str(folder), "--no-reporter"],
+    )
+    assert (folder / "axe.json").exists(), result.stdout[-2000:] + result.stderr[-2000:]
+    by_url = {r["url"]: r for r in json.loads((folder / "axe.json").read_text())}
+    return {page.name: by_url[url] for page, url in zip(AUDITED_PAGES, urls, strict=True)}
+
+
+@pytest.mark.parametrize("page", AUDITED_PAGES, ids=PAGE_IDS)
+def test_axe_core_finds_no_accessibility_violations_on_any_page(axe_results, page: Target):
+    violations = [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]]}
+        for v in axe_results[page.name]["violations"]
+    ]
+    assert not violations, json.dumps(violations, indent=1)
