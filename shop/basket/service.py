@@ -113,7 +113,12 @@ class PricedBasket:
 
 
 def check_quantity(value: object, minimum: int = 1) -> int:
-    """Accept a whole number from `minimum` to 99 (an int, never a bool, float or string)."""
+    """Accept a whole number from `minimum` to 99 (never a bool, a fraction or a string).
+
+    JSON does not tell 1 from 1.0, so a float with no fraction counts as that whole number.
+    """
+    if type(value) is float and value.is_integer() and abs(value) < 1e6:
+        value = int(value)
     if type(value) is not int:
         raise InvalidQuantity("Quantity must be a whole number.")
     if not minimum <= value <= MAX_QUANTITY:

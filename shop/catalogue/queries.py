@@ -51,8 +51,8 @@ class ProductPage:
 
 
 def parse_positive(value: str | None, name: str, default: int, maximum: int) -> int:
-    """Parse a page-like query value: a whole number from 1 to `maximum`."""
-    if value is None or value == "":
+    """Parse a page-like query value: a whole number from 1 to `maximum` (absent: `default`)."""
+    if value is None:
         return default
     if not value.isdigit() or not value.isascii():
         raise BadQuery(f"{name} must be a whole number.", status=400)

@@ -11,6 +11,7 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from shop.api.openapi import document
 
@@ -40,4 +41,10 @@ def test_api_answers_every_generated_request_as_its_document_says(case, app: Fla
     app.config["API_RATE_LIMIT"] = "1000000 per minute"
     # In-process calls are not decompressed (a real HTTP client would), so ask for none;
     # compression has its own tests.
-    case.call_and_validate(app=app, headers={"Accept-Encoding": "identity"})
+    # Checkout accepts a schema-valid body only for a basket with goods in stock and an address
+    # of a real UK shape, which no schema can promise: there a 409 or 422 is the right answer.
+    # Every other check (no server error, documented statuses, response schemas) still runs.
+    excluded = [positive_data_acceptance] if case.operation.label == "POST /checkout" else []
+    case.call_and_validate(
+        app=app, headers={"Accept-Encoding": "identity"}, excluded_checks=excluded
+    )
