@@ -28,6 +28,10 @@ class PrivateCookieSessions(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         super().save_session(app, session, response)
+        if request.endpoint == "static" and "Set-Cookie" not in response.headers:
+            # A static file is the same for everyone, whoever's session was glanced at.
+            response.vary.discard("Cookie")
+            return
         varies = {value.lower() for value in response.vary}
         personal = "Set-Cookie" in response.headers or "cookie" in varies
         if personal and not response.cache_control.no_store:

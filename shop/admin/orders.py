@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
 from shop.admin.paging import Page, like_pattern, paginate
-from shop.checkout.orders import _transition, release_stock  # the one guarded status change
+from shop.checkout.orders import release_stock, transition  # the one guarded status change
 from shop.domain.money import format_gbp
 from shop.extensions import db
 from shop.mail import deliver_outbox, queue_email
@@ -63,7 +63,7 @@ def _refuse(order: Order, doing: str, allowed: str) -> OrderActionRefused:
 
 def mark_dispatched(order: Order, actor: Actor, now: datetime) -> None:
     """Paid → dispatched, with the customer's email queued in the same transaction."""
-    if not _transition(order, [OrderStatus.PAID], OrderStatus.DISPATCHED):
+    if not transition(order, [OrderStatus.PAID], OrderStatus.DISPATCHED):
         raise _refuse(order, "dispatched", "paid")
     queue_email(order.email, f"Your Kefir Shop order {order.number} is on its way",
                 dispatch_text(order), order.id)
@@ -75,7 +75,7 @@ def mark_dispatched(order: Order, actor: Actor, now: datetime) -> None:
 
 def mark_delivered(order: Order, actor: Actor, now: datetime) -> None:
     """Dispatched → delivered."""
-    if not _transition(order, [OrderStatus.DISPATCHED], OrderStatus.DELIVERED):
+    if not transition(order, [OrderStatus.DISPATCHED], OrderStatus.DELIVERED):
         raise _refuse(order, "marked delivered", "dispatched")
     record(actor, "order.deliver", "order", order.number,
            {"status": [OrderStatus.DISPATCHED, OrderStatus.DELIVERED]}, now)
@@ -90,7 +90,7 @@ def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
     the transaction rolls back and nothing changes.
     """
     before = order.status
-    if not _transition(order, REFUNDABLE, OrderStatus.REFUNDED):
+    if not transition(order, REFUNDABLE, OrderStatus.REFUNDED):
         raise _refuse(order, "refunded", "paid, dispatched or delivered")
     try:
         gateway().refund(order.payment_intent_id or "")

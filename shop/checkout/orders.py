@@ -56,7 +56,7 @@ def release_stock(order: Order) -> None:
         )
 
 
-def _transition(order: Order, source: Iterable[str], target: str) -> bool:
+def transition(order: Order, source: Iterable[str], target: str) -> bool:
     """Move the order between statuses only if nobody else has moved it meanwhile."""
     moved = db.session.execute(
         update(Order)
@@ -118,8 +118,8 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
                 "order %s was paid after expiry and its stock is gone: refund it", order.number
             )
             return "paid-without-stock"
-        _transition(order, [order.status], OrderStatus.PENDING_PAYMENT)
-    if not _transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAID):
+        transition(order, [order.status], OrderStatus.PENDING_PAYMENT)
+    if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAID):
         return "no-change"
     order.paid_at = now
     if order.basket_id is not None:
@@ -131,7 +131,7 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
 
 
 def _payment_failed(order: Order, intent: dict, now: datetime) -> str:
-    if not _transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAYMENT_FAILED):
+    if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAYMENT_FAILED):
         return "no-change"
     release_stock(order)
     return "payment-failed"
@@ -149,7 +149,7 @@ def expire_unpaid(
         ).all()
     expired = []
     for order in orders:
-        if (early or order.expires_at <= now) and _transition(
+        if (early or order.expires_at <= now) and transition(
             order, [OrderStatus.PENDING_PAYMENT], OrderStatus.EXPIRED
         ):
             release_stock(order)
