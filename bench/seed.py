@@ -9,7 +9,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import insert, select
 
-from blog.queries import latest_post
+from blog.queries import latest_teaser
 from blog.seed import seed_blog
 from shop.catalogue.seed import DATA, seed_catalogue
 from shop.extensions import db
@@ -52,7 +52,7 @@ def build(app: Flask, products: int) -> dict[str, str]:
         if rows:
             db.session.execute(insert(Product), rows)
         db.session.commit()
-        post = latest_post()
+        post = latest_teaser()
         slugs = {"product": "live-milk-kefir-grains", **({"post": post.slug} if post else {})}
         db.session.remove()
         db.engine.dispose()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from blog.models import Post, Tag, post_tags
+from shop.cache import remember
 from shop.extensions import db
 
 
@@ -31,9 +35,28 @@ def _newest_first(query: Select) -> Select:
     return query.order_by(Post.published_at.desc(), Post.id.desc())
 
 
-def latest_post() -> Post | None:
-    """The newest published post, for the home page's teaser."""
-    return db.session.scalar(_newest_first(_published()).limit(1))
+class Teaser(NamedTuple):
+    """What the home page shows of the newest post."""
+
+    slug: str
+    title: str
+    excerpt: str
+
+
+def latest_teaser() -> Teaser | None:
+    """The newest published post's teaser, shared for a little while (CATALOGUE_CACHE_TTL)."""
+    newest = _newest_first(select(Post.slug, Post.title, Post.excerpt)
+                           .where(Post.published.is_(True))).limit(1)
+    row = remember("latest-teaser", current_app.config["CATALOGUE_CACHE_TTL"],
+                   lambda: list(db.session.execute(newest).first() or []))
+    return Teaser(*row) if row else None
+
+
+def last_edited(slug: str) -> datetime | None:
+    """When the published post with this slug was last saved; None when there is none."""
+    return db.session.scalar(
+        select(Post.updated_at).where(Post.slug == slug, Post.published.is_(True))
+    )
 
 
 def post_by_slug(slug: str) -> Post | None:

@@ -9,8 +9,17 @@ from flask import Response, abort, current_app, render_template, request, url_fo
 from blog import bp
 from blog.feed import atom_feed
 from blog.jsonld import blog_posting, script_json
-from blog.queries import list_posts, post_by_slug, published_posts, tag_in_use, tags_in_use
+from blog.queries import (
+    last_edited,
+    list_posts,
+    post_by_slug,
+    published_posts,
+    tag_in_use,
+    tags_in_use,
+)
 from blog.services import is_slug
+from shop.cache import key as cache_key
+from shop.cache import remember
 from shop.catalogue.queries import BadQuery, parse_positive
 from shop.domain import LONDON
 from shop.web import now
@@ -50,15 +59,41 @@ def index():
 
 @bp.get("/<slug>")
 def post(slug: str):
-    """One published post; drafts and unknown slugs are the same 404."""
-    item = post_by_slug(slug) if is_slug(slug) else None
-    if item is None:
+    """One published post; drafts and unknown slugs are the same 404.
+
+    What every reader sees alike is rendered once per edit of the post and shared for a little
+    while (CATALOGUE_CACHE_TTL), keyed by the host its absolute links name; the header, with
+    the reader's basket, and the add-to-basket form, with their CSRF token, are rendered each
+    time. One light query tells whether the post is still published, and which edit it is.
+    """
+    edited = last_edited(slug) if is_slug(slug) else None
+    article = edited and remember(
+        cache_key("article", request.host_url, slug, edited.isoformat()),
+        current_app.config["CATALOGUE_CACHE_TTL"],
+        lambda: _article(slug),
+    )
+    if not article:
         abort(404, "We could not find that post.")
+    return render_template("blog/post.html", article=article)
+
+
+def _article(slug: str) -> dict:
+    """The parts of a post's page that are the same for every reader ({} when unpublished)."""
+    item = post_by_slug(slug)
+    if item is None:
+        return {}
     url = url_for("blog.post", slug=item.slug, _external=True)
     data = blog_posting(
         item, url=url, site_name=SITE_NAME, site_url=url_for("catalogue.index", _external=True)
     )
-    return render_template("blog/post.html", post=item, canonical=url, json_ld=script_json(data))
+    return {
+        "title": item.title,
+        "excerpt": item.excerpt,
+        "head": render_template("blog/_post_head.html", post=item, canonical=url,
+                                json_ld=script_json(data)),
+        "body": render_template("blog/_post_body.html", post=item),
+        "sells": bool(item.shop_products),
+    }
 
 
 @bp.get("/feed.xml")

@@ -1,8 +1,13 @@
-"""Security headers on every response."""
+"""Security headers on every response, and a CSRF token that stays put for a session."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g, session
+from flask_wtf.csrf import generate_csrf, validate_csrf
+from wtforms import ValidationError
+
+#: Where a session keeps its signed CSRF token once made (see stable_csrf_token).
+SIGNED_TOKEN = "csrf_signed"
 
 CSP = "; ".join(
     [
@@ -29,8 +34,29 @@ HEADERS = {
 }
 
 
+def stable_csrf_token() -> str:
+    """This session's CSRF token for a page's forms: the same on every page of the session.
+
+    Flask-WTF signs the session's secret with the current second, so each page would carry a
+    new token and a page with a form would never match its own ETag (no 304, ever). Tokens do
+    not expire here (WTF_CSRF_TIME_LIMIT is None), so the first signed token is kept in the
+    session and reused for as long as it still vouches for the session's secret.
+    """
+    signed = session.get(SIGNED_TOKEN)
+    if signed:
+        try:
+            validate_csrf(signed)
+        except ValidationError:
+            signed = None
+    if not signed:
+        signed = session[SIGNED_TOKEN] = generate_csrf()
+    g.csrf_token = signed  # what Flask-WTF's own generate_csrf answers for the rest of it
+    return signed
+
+
 def init_app(app: Flask) -> None:
     """Add the headers; a view may widen the CSP by setting its own header first."""
+    app.jinja_env.globals["csrf_token"] = stable_csrf_token
     production = app.config["SHOP_ENV"] == "production"
 
     @app.after_request

@@ -312,7 +312,7 @@ class DemoShop:
 def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
     """The demo shop (`seed-demo` into a fresh SQLite database) served as `make run` serves it."""
     from bench.targets import DEMO_PRODUCT
-    from blog.queries import latest_post
+    from blog.queries import latest_teaser
 
     folder = tmp_path_factory.mktemp("demo-shop")
     url = f"sqlite:///{folder / 'shop.sqlite3'}"
@@ -322,7 +322,7 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        post = latest_post()
+        post = latest_teaser()
         slugs = {"product": DEMO_PRODUCT, **({"post": post.slug} if post else {})}
         db.engine.dispose()
     servers = AppServers(folder)

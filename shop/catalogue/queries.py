@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Row, Select, bindparam, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from shop.cache import key as cache_key
@@ -30,6 +31,17 @@ MAX_QUERY_LENGTH = 200
 NUL = "\x00"
 
 
+class Card(NamedTuple):
+    """A product card's fields (CARD), plain enough to share through the cache."""
+
+    id: int
+    slug: str
+    name: str
+    price_pence: int
+    image: str
+    in_stock: bool
+
+
 class BadQuery(ValueError):
     """A catalogue query that cannot be answered; `status` is 400 or 422."""
 
@@ -40,7 +52,7 @@ class BadQuery(ValueError):
 
 @dataclass(frozen=True)
 class ProductPage:
-    items: list  # Products, or CARD rows
+    items: list  # Products, or Cards
     page: int
     per_page: int
     total: int
@@ -116,8 +128,11 @@ def search_products(
 ) -> ProductPage:
     """Active products matching a text query and a category slug, one page of them.
 
-    With `cards`, the items are light rows holding only what a product card shows (CARD)
-    rather than whole products with their category: a third of the work for a page.
+    With `cards`, the items are Cards holding only what a product card shows rather than
+    whole products with their category: a third of the work for a page. The storefront asks
+    for cards, and a page of them is shared for a little while (CATALOGUE_CACHE_TTL), like
+    the count: a listing may lag a stock or price change by that long, while the product
+    page, the basket and checkout always read the database.
     """
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")
@@ -147,9 +162,20 @@ def search_products(
         current_app.config["CATALOGUE_CACHE_TTL"],
         lambda: db.session.scalar(count) or 0,
     )
-    result = db.session.execute(query, {"limit": per_page, "offset": (page - 1) * per_page})
-    items = result.all() if cards else result.scalars().all()
-    return ProductPage(list(items), page, per_page, total)
+    values = {"limit": per_page, "offset": (page - 1) * per_page}
+    if cards:
+        return ProductPage(
+            _cards(cache_key("catalogue-cards", category, q, str(page), str(per_page)),
+                   lambda: db.session.execute(query, values)),
+            page, per_page, total,
+        )
+    return ProductPage(list(db.session.scalars(query, values)), page, per_page, total)
+
+
+def _cards(key: str, rows) -> list[Card]:
+    """Cards from `rows()` (CARD rows), shared for CATALOGUE_CACHE_TTL under `key`."""
+    ttl = current_app.config["CATALOGUE_CACHE_TTL"]
+    return [Card(*row) for row in remember(key, ttl, lambda: [list(row) for row in rows()])]
 
 
 def _escape_like(text: str) -> str:
@@ -163,6 +189,7 @@ def product_by_slug(slug: str) -> Product | None:
     return db.session.scalar(statements().by_slug, {"slug": slug})
 
 
-def featured_products(limit: int = 8) -> list[Row]:
-    """Cards of the products picked for the home page, featured first."""
-    return list(db.session.execute(statements().cards, {"limit": limit, "offset": 0}))
+def featured_products(limit: int = 8) -> list[Card]:
+    """Cards of the products picked for the home page, featured first (shared like a listing)."""
+    return _cards(f"featured:{limit}",
+                  lambda: db.session.execute(statements().cards, {"limit": limit, "offset": 0}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
 
-from blog.queries import latest_post
+from blog.queries import latest_teaser
 from shop.basket.cookie import current_basket
 from shop.basket.service import price_basket
 from shop.catalogue import bp
@@ -23,7 +23,7 @@ from shop.web import delivery_estimate, delivery_rule, now
 def index():
     """Home page: the promises, featured products and the latest blog post."""
     return render_template(
-        "catalogue/index.html", products=featured_products(), post=latest_post()
+        "catalogue/index.html", products=featured_products(), post=latest_teaser()
     )
 
 

@@ -116,12 +116,13 @@
   });
 
   // On catalogue and product pages: stay on the page, say what happened, update the header.
+  // A product card's button submits the page's one form; its message goes beside the button.
   document.addEventListener("submit", async (event) => {
     const form = event.target.closest("[data-add-to-basket]");
     if (!form || form.dataset.plain) return;
     event.preventDefault();
-    const status = form.querySelector("[data-add-status]");
-    const button = form.querySelector("button[type=submit], button:not([type])");
+    const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
+    const status = ((button && button.closest("[data-add-item]")) || form).querySelector("[data-add-status]");
     if (button) button.disabled = true;
     try {
       const doc = await post(form, event.submitter);

@@ -221,7 +221,7 @@ def test_out_of_stock_products_offer_no_add_button(client: FlaskClient):
 
 def test_catalogue_cards_post_one_unit_and_come_back_here_on_failure(client: FlaskClient):
     html = client.get("/products/?page=2").get_data(as_text=True)
-    form = re.search(r'<form class="add-to-basket".*?</form>', html, re.S).group(0)
+    form = re.search(r'<form id="add-to-basket".*?</form>', html, re.S).group(0)
     assert 'name="quantity" value="1"' in form
     assert 'name="next" value="/products/?page=2"' in form
 

@@ -106,6 +106,28 @@ def test_unpublishing_a_post_hides_it_again(app: Flask, client: FlaskClient, add
     assert client.get("/blog/short-lived").status_code == 404
 
 
+def test_an_edited_post_reads_as_edited_at_once(app: Flask, client: FlaskClient, add_post, clock):
+    add_post("Short lived", 5)
+    assert "The rest." in client.get("/blog/short-lived").get_data(as_text=True)
+    with app.app_context():
+        post = db.session.scalar(select(Post).where(Post.slug == "short-lived"))
+        save_post(db.session, {"body_markdown": "Closing words."}, now=clock.now(), post=post)
+        db.session.commit()
+    html = client.get("/blog/short-lived").get_data(as_text=True)
+    assert "Closing words." in html and "The rest." not in html
+
+
+@pytest.mark.usefixtures("three_posts")
+def test_a_post_names_the_host_it_was_asked_for_never_one_seen_before(client: FlaskClient):
+    """The shared part of an article holds absolute links, so it is kept per host: a request
+    with a forged Host header cannot plant its links in the page other readers get."""
+    forged = client.get("/blog/kefir-and-sleep", headers={"Host": "evil.example"})
+    assert 'href="http://evil.example/blog/kefir-and-sleep"' in forged.get_data(as_text=True)
+    html = client.get("/blog/kefir-and-sleep").get_data(as_text=True)
+    assert '<link rel="canonical" href="http://localhost/blog/kefir-and-sleep">' in html
+    assert "evil.example" not in html
+
+
 @pytest.mark.usefixtures("three_posts")
 @pytest.mark.parametrize(
     ("query", "status"),

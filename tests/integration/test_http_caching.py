@@ -2,6 +2,7 @@
 
 import gzip
 import re
+import time
 from datetime import datetime
 
 import brotli
@@ -102,6 +103,25 @@ def test_pages_are_sent_compressed_and_must_be_revalidated(client: FlaskClient, 
     # visitor's CSRF token for its add-to-basket forms.
     assert set(response.headers["Cache-Control"].split(", ")) == {"no-cache", "private"}
     assert response.headers["ETag"].startswith('W/"')
+
+
+def test_a_page_with_forms_is_still_current_a_second_later(client: FlaskClient):
+    """Its CSRF token is the session's, not re-signed each second, so the ETag holds."""
+    first = client.get("/products/")
+    time.sleep(1.1)
+    again = client.get("/products/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_every_page_of_a_session_carries_the_same_valid_csrf_token(client: FlaskClient):
+    tokens = {
+        re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+        for path in ("/", "/products/", "/products/live-milk-kefir-grains")
+    }
+    assert len(tokens) == 1
+    response = client.post("/basket/items", data={"csrf_token": tokens.pop(),
+                                                   "slug": "live-milk-kefir-grains", "quantity": "1"})
+    assert response.status_code == 303
 
 
 @pytest.mark.parametrize(
