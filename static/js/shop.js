@@ -123,9 +123,12 @@
     event.preventDefault();
     const button = event.submitter || form.querySelector("button[type=submit], button:not([type])");
     const status = ((button && button.closest("[data-add-item]")) || form).querySelector("[data-add-status]");
-    if (button) button.disabled = true;
     try {
-      const doc = await post(form, event.submitter);
+      // post() reads the form, with the pressed button's slug, before its first await; a
+      // disabled button would not be read, so it is disabled only once the request is on its way.
+      const request = post(form, event.submitter);
+      if (button) button.disabled = true;
+      const doc = await request;
       const added = doc.querySelector("[data-basket]") !== null;
       status.classList.toggle("is-error", !added);
       status.textContent = "";
