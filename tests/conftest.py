@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import socket
 import subprocess
@@ -306,6 +307,8 @@ class DemoShop:
     url: str
     #: Slugs to fill page paths with: {"product": ..., "post": ...} (post once one exists).
     slugs: dict[str, str]
+    #: A Cookie header for a basket holding the demo product, for pages that need one.
+    basket_cookie: str
 
 
 @pytest.fixture(scope="session")
@@ -326,7 +329,16 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
         slugs = {"product": DEMO_PRODUCT, **({"post": post.slug} if post else {})}
         db.engine.dispose()
     servers = AppServers(folder)
-    yield DemoShop(servers.start({"DATABASE_URL": url}, workers=2), slugs)
+    base = servers.start({"DATABASE_URL": url}, workers=2)
+    add = urllib.request.Request(
+        f"{base}/api/v1/basket/items", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"slug": DEMO_PRODUCT, "quantity": 2}).encode(),
+    )
+    with urllib.request.urlopen(add, timeout=10) as response:
+        assert response.status == 201
+        cookie = "; ".join(value.split(";", 1)[0]
+                           for value in response.headers.get_all("Set-Cookie"))
+    yield DemoShop(base, slugs, cookie)
     servers.stop()
 
 

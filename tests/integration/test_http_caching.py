@@ -119,8 +119,8 @@ def test_every_page_of_a_session_carries_the_same_valid_csrf_token(client: Flask
         for path in ("/", "/products/", "/products/live-milk-kefir-grains")
     }
     assert len(tokens) == 1
-    response = client.post("/basket/items", data={"csrf_token": tokens.pop(),
-                                                   "slug": "live-milk-kefir-grains", "quantity": "1"})
+    form = {"csrf_token": tokens.pop(), "slug": "live-milk-kefir-grains", "quantity": "1"}
+    response = client.post("/basket/items", data=form)
     assert response.status_code == 303
 
 
