@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
 
 from shop.basket.service import price_basket
 from shop.checkout.orders import (
@@ -18,6 +17,7 @@ from shop.checkout.orders import (
     supersede_pending,
 )
 from shop.domain.customer import Customer
+from shop.domain.delivery import goods_subtotal
 from shop.extensions import db
 from shop.models import Basket, Order, OrderLine, OrderStatus, Product
 from shop.payments import CardDeclined, PaymentError, gateway
@@ -50,16 +50,11 @@ def place_order(basket: Basket | None, customer: Customer, now: datetime) -> Ord
         raise BasketNotReady("Your basket is empty.")
     if not priced.can_checkout:
         raise BasketNotReady(" ".join(priced.problems))
-    products = {
-        p.id: p
-        for p in db.session.scalars(
-            select(Product).where(Product.id.in_([line.product_id for line in priced.lines]))
-        )
-    }
     estimate = delivery_estimate(now)
     return create_order(
         customer,
-        [(products[line.product_id], line.quantity) for line in priced.lines],
+        # price_basket loaded these products: the session hands back the same objects.
+        [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines],
         delivery_pence=priced.quote.price_pence,
         dispatch_date=estimate.dispatch_date,
         delivery_date=estimate.delivery_date,
@@ -83,7 +78,7 @@ def create_order(
     (nothing is stored) or PaymentError (the order is closed and its stock released).
     """
     expire_unpaid(now)  # lazily: stock held by abandoned orders goes back on sale first
-    subtotal = sum(product.price_pence * quantity for product, quantity in lines)
+    subtotal = goods_subtotal((product.price_pence, quantity) for product, quantity in lines)
     try:
         reserve_stock(lines)
         order = Order(
