@@ -1,12 +1,15 @@
 """Extensions created bare here and bound to the app in create_app."""
 
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
+from flask import has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
@@ -46,7 +49,39 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+#: Blueprints whose GET and HEAD requests only ever read.
+READING_BLUEPRINTS = frozenset({"catalogue", "blog", "seo"})
+_autocommit: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+
+
+class ShopSession(Session):
+    """Flask-SQLAlchemy's session, reading the storefront's pages outside a transaction.
+
+    A page that only reads needs no BEGIN and ROLLBACK around its SELECT: on PostgreSQL those
+    two round trips cost the server more than the query itself. Each statement still sees the
+    data committed when it starts, which is all READ COMMITTED (PostgreSQL's default) ever
+    promised a transaction's statements; everything else, and every write, runs in a
+    transaction as before.
+    """
+
+    def get_bind(self, *args, **kwargs):
+        bind = super().get_bind(*args, **kwargs)
+        if isinstance(bind, Engine) and _reading_request():
+            if bind not in _autocommit:
+                _autocommit[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
+            return _autocommit[bind]
+        return bind
+
+
+def _reading_request() -> bool:
+    return (
+        has_request_context()
+        and request.method in ("GET", "HEAD")
+        and request.blueprint in READING_BLUEPRINTS
+    )
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": ShopSession})
 migrate = Migrate()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

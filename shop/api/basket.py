@@ -14,12 +14,12 @@ from flask import request, url_for
 from shop.api import bp
 from shop.api.schemas import basket_json, estimate_json
 from shop.api.views import parse_instant
-from shop.basket.cookie import current_basket, remember_basket
+from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
 from shop.basket.service import (
     BasketError,
+    PricedBasket,
     add_item,
     check_quantity,
-    price_basket,
     remove_item,
     set_quantity,
 )
@@ -63,8 +63,8 @@ def quantity_field(body: dict, minimum: int) -> int:
         raise Problem(exc.status, f"quantity: {exc.detail}") from None
 
 
-def _basket_answer(status: int = 200):
-    body = basket_json(price_basket(current_basket(), delivery_rule()))
+def _basket_answer(priced: PricedBasket, status: int = 200):
+    body = basket_json(priced)
     headers = {"Location": url_for("api.basket")} if status == 201 else {}
     return body, status, headers
 
@@ -72,7 +72,7 @@ def _basket_answer(status: int = 200):
 @bp.get("/basket")
 def basket():
     """The caller's basket at current prices (empty before the first add)."""
-    return _basket_answer()
+    return _basket_answer(current_priced_basket())
 
 
 @bp.post("/basket/items")
@@ -81,11 +81,11 @@ def add_basket_item():
     body = json_body()
     slug, quantity = slug_field(body), quantity_field(body, minimum=1)
     try:
-        change = add_item(current_basket(), slug, quantity, now())
+        change = add_item(current_basket(), slug, quantity, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change.basket)
-    return _basket_answer(201)
+    remember_basket(change)
+    return _basket_answer(change.priced, 201)
 
 
 @bp.patch("/basket/items/<slug>")
@@ -93,22 +93,22 @@ def update_basket_item(slug: str):
     """Set a line's quantity; 0 removes it."""
     quantity = quantity_field(json_body(), minimum=0)
     try:
-        change = set_quantity(current_basket(), slug, quantity, now())
+        change = set_quantity(current_basket(), slug, quantity, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change.basket)
-    return _basket_answer()
+    remember_basket(change)
+    return _basket_answer(change.priced)
 
 
 @bp.delete("/basket/items/<slug>")
 def delete_basket_item(slug: str):
     """Take a line out of the basket."""
     try:
-        change = remove_item(current_basket(), slug, now())
+        change = remove_item(current_basket(), slug, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change.basket)
-    return _basket_answer()
+    remember_basket(change)
+    return _basket_answer(change.priced)
 
 
 @bp.get("/delivery/estimate")

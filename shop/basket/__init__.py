@@ -1,6 +1,6 @@
 """The basket: /basket and its forms, the cookie that finds it, the header's count."""
 
-from flask import Blueprint
+from flask import Blueprint, g
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.basket.cookie import current_basket, set_basket_cookie
@@ -17,6 +17,8 @@ bp.add_app_template_global(day_label, "day_label")
 @bp.app_template_global()
 def basket_count() -> int | None:
     """Units in this visitor's basket for the header; None when the database cannot say."""
+    if "priced_basket" in g:  # the page has priced the basket already
+        return g.priced_basket.count
     try:
         return _basket_count(current_basket())
     except SQLAlchemyError:

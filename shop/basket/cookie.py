@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, Signer
 
-from shop.basket.service import LIFETIME, find_basket
+from shop.basket.service import LIFETIME, LineChange, PricedBasket, find_basket, price_basket
 from shop.models import Basket
-from shop.web import now
+from shop.web import delivery_rule, now
 
 COOKIE = "basket"
 
@@ -33,10 +33,20 @@ def current_basket() -> Basket | None:
     return g.basket
 
 
-def remember_basket(basket: Basket) -> None:
-    """Make `basket` this visitor's, and renew the cookie's 30 days when the response goes out."""
-    g.basket = basket
-    g.basket_cookie = basket.token
+def current_priced_basket() -> PricedBasket:
+    """This visitor's basket at current prices with its delivery quote (priced once a
+    request: the page and the header's count share it)."""
+    if "priced_basket" not in g:
+        g.priced_basket = price_basket(current_basket(), delivery_rule())
+    return g.priced_basket
+
+
+def remember_basket(change: LineChange) -> None:
+    """Make the changed basket this visitor's, and renew the cookie's 30 days when the
+    response goes out."""
+    g.basket = change.basket
+    g.priced_basket = change.priced
+    g.basket_cookie = change.token
 
 
 def set_basket_cookie(response: Response) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,16 +46,6 @@ class NotInBasket(BasketError):
 
 class NotEnoughStock(BasketError):
     status = 409
-
-
-@dataclass(frozen=True)
-class LineChange:
-    """What a basket change left behind, for the confirmation message."""
-
-    basket: Basket
-    slug: str
-    name: str
-    quantity: int
 
 
 @dataclass(frozen=True)
@@ -112,6 +102,20 @@ class PricedBasket:
         return bool(self.lines) and not self.problems
 
 
+@dataclass(frozen=True)
+class LineChange:
+    """What a basket change left behind: the line, for the confirmation message, and the
+    whole basket as it now stands, priced before the change committed (committing expires
+    what the session loaded, and reading it all again would cost another round of queries)."""
+
+    basket: Basket
+    token: str
+    slug: str
+    name: str
+    quantity: int
+    priced: PricedBasket
+
+
 def check_quantity(value: object, minimum: int = 1) -> int:
     """Accept a whole number from `minimum` to 99 (never a bool, a fraction or a string).
 
@@ -157,7 +161,9 @@ def basket_count(basket: Basket | None) -> int:
     )
 
 
-def add_item(basket: Basket | None, slug: str, quantity: int, now: datetime) -> LineChange:
+def add_item(
+    basket: Basket | None, slug: str, quantity: int, now: datetime, rule: DeliveryRule
+) -> LineChange:
     """Add units of a product to the basket (created on the first add); over stock or 99 fails."""
     check_quantity(quantity)
     product = db.session.scalar(
@@ -171,7 +177,8 @@ def add_item(basket: Basket | None, slug: str, quantity: int, now: datetime) -> 
     if quantity > limit:
         raise NotEnoughStock(_over_limit(product, have=0))
     with _transaction():
-        if basket is None:
+        new_basket = basket is None
+        if new_basket:
             basket = Basket(token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
             db.session.add(basket)
             db.session.flush()
@@ -180,7 +187,11 @@ def add_item(basket: Basket | None, slug: str, quantity: int, now: datetime) -> 
             have = _line_quantity(basket.id, product.id)
             raise NotEnoughStock(_over_limit(product, have))
         basket.updated_at = now
-    return LineChange(basket, product.slug, product.name, new_quantity)
+        # A basket this add made holds just this line: nothing to read back.
+        priced = (price_lines([(product, new_quantity)], rule) if new_basket
+                  else price_basket(basket, rule))
+        change = LineChange(basket, basket.token, product.slug, product.name, new_quantity, priced)
+    return change
 
 
 def _upsert_line(basket_id: int, product_id: int, quantity: int, limit: int) -> int | None:
@@ -237,13 +248,15 @@ def _basket_line(basket: Basket | None, slug: str) -> BasketLine:
     return line
 
 
-def set_quantity(basket: Basket | None, slug: str, quantity: int, now: datetime) -> LineChange:
+def set_quantity(
+    basket: Basket | None, slug: str, quantity: int, now: datetime, rule: DeliveryRule
+) -> LineChange:
     """Set a line's quantity (0 removes it), within the stock available and 99."""
     check_quantity(quantity, minimum=0)
     line = _basket_line(basket, slug)
     product = line.product
     if quantity == 0:
-        return _remove(basket, line, now)
+        return _remove(basket, line, now, rule)
     if not product.active or product.stock <= 0:
         raise NotEnoughStock(f"Sorry, {product.name} is no longer available. Please remove it.")
     if quantity > product.stock:
@@ -253,19 +266,22 @@ def set_quantity(basket: Basket | None, slug: str, quantity: int, now: datetime)
             update(BasketLine).where(BasketLine.id == line.id).values(quantity=quantity)
         )
         basket.updated_at = now
-    return LineChange(basket, product.slug, product.name, quantity)
+        change = LineChange(basket, basket.token, product.slug, product.name, quantity,
+                            price_basket(basket, rule))
+    return change
 
 
-def remove_item(basket: Basket | None, slug: str, now: datetime) -> LineChange:
+def remove_item(basket: Basket | None, slug: str, now: datetime, rule: DeliveryRule) -> LineChange:
     """Take a product out of the basket."""
-    return _remove(basket, _basket_line(basket, slug), now)
+    return _remove(basket, _basket_line(basket, slug), now, rule)
 
 
-def _remove(basket: Basket, line: BasketLine, now: datetime) -> LineChange:
-    change = LineChange(basket, line.product.slug, line.product.name, 0)
+def _remove(basket: Basket, line: BasketLine, now: datetime, rule: DeliveryRule) -> LineChange:
     with _transaction():
         db.session.execute(delete(BasketLine).where(BasketLine.id == line.id))
         basket.updated_at = now
+        change = LineChange(basket, basket.token, line.product.slug, line.product.name, 0,
+                            price_basket(basket, rule))
     return change
 
 
@@ -282,28 +298,32 @@ def line_problem(product: Product, quantity: int) -> str | None:
 
 def price_basket(basket: Basket | None, rule: DeliveryRule) -> PricedBasket:
     """Price a basket line by line at current prices and quote its delivery."""
-    lines: list[PricedLine] = []
-    if basket is not None:
-        rows = db.session.scalars(
-            select(BasketLine)
-            .options(joinedload(BasketLine.product))
-            .where(BasketLine.basket_id == basket.id)
-            .order_by(BasketLine.id)
+    if basket is None:
+        return price_lines([], rule)
+    rows = db.session.execute(
+        select(Product, BasketLine.quantity)
+        .join(BasketLine.product)
+        .where(BasketLine.basket_id == basket.id)
+        .order_by(BasketLine.id)
+    )
+    return price_lines(rows, rule)
+
+
+def price_lines(lines: Iterable[tuple[Product, int]], rule: DeliveryRule) -> PricedBasket:
+    """Price (product, quantity) pairs at the products' current prices and quote delivery."""
+    priced = tuple(
+        PricedLine(
+            product_id=product.id,
+            slug=product.slug,
+            name=product.name,
+            image=product.image,
+            quantity=quantity,
+            unit_price_pence=product.price_pence,
+            stock_available=product.stock,
+            active=product.active,
+            problem=line_problem(product, quantity),
         )
-        for row in rows:
-            product = row.product
-            lines.append(
-                PricedLine(
-                    product_id=product.id,
-                    slug=product.slug,
-                    name=product.name,
-                    image=product.image,
-                    quantity=row.quantity,
-                    unit_price_pence=product.price_pence,
-                    stock_available=product.stock,
-                    active=product.active,
-                    problem=line_problem(product, row.quantity),
-                )
-            )
-    subtotal = goods_subtotal((line.unit_price_pence, line.quantity) for line in lines)
-    return PricedBasket(tuple(lines), quote_delivery(subtotal, rule))
+        for product, quantity in lines
+    )
+    subtotal = goods_subtotal((line.unit_price_pence, line.quantity) for line in priced)
+    return PricedBasket(priced, quote_delivery(subtotal, rule))

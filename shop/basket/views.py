@@ -7,14 +7,13 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, url_for
 
 from shop.basket import bp
-from shop.basket.cookie import current_basket, remember_basket
+from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
 from shop.basket.service import (
     MAX_QUANTITY,
     BasketError,
     InvalidQuantity,
     add_item,
     check_quantity,
-    price_basket,
     remove_item,
     set_quantity,
 )
@@ -47,7 +46,7 @@ def index():
     at = now()
     return render_template(
         "basket/index.html",
-        basket=price_basket(current_basket(), delivery_rule()),
+        basket=current_priced_basket(),
         estimate=delivery_estimate(at),
         now=at,
     )
@@ -58,11 +57,12 @@ def add():
     """Add a product from a catalogue or product page, then show the basket."""
     try:
         quantity = form_quantity(request.form.get("quantity", "1"), minimum=1)
-        change = add_item(current_basket(), request.form.get("slug", ""), quantity, now())
+        slug = request.form.get("slug", "")
+        change = add_item(current_basket(), slug, quantity, now(), delivery_rule())
     except BasketError as exc:
         flash(exc.detail, "error")
         return redirect(safe_next(request.form.get("next")) or url_for("basket.index"), code=303)
-    remember_basket(change.basket)
+    remember_basket(change)
     flash(f"Added {quantity} × {change.name} to your basket.", "success")
     return _back_to_basket()
 
@@ -72,11 +72,11 @@ def update(slug: str):
     """Change a line's quantity; 0 takes it out."""
     try:
         quantity = form_quantity(request.form.get("quantity"), minimum=0)
-        change = set_quantity(current_basket(), slug, quantity, now())
+        change = set_quantity(current_basket(), slug, quantity, now(), delivery_rule())
     except BasketError as exc:
         flash(exc.detail, "error")
         return _back_to_basket()
-    remember_basket(change.basket)
+    remember_basket(change)
     if change.quantity:
         flash(f"{change.name}: quantity now {change.quantity}.", "success")
     else:
@@ -88,10 +88,10 @@ def update(slug: str):
 def remove(slug: str):
     """Take a line out of the basket."""
     try:
-        change = remove_item(current_basket(), slug, now())
+        change = remove_item(current_basket(), slug, now(), delivery_rule())
     except BasketError as exc:
         flash(exc.detail, "error")
         return _back_to_basket()
-    remember_basket(change.basket)
+    remember_basket(change)
     flash(f"Removed {change.name} from your basket.", "success")
     return _back_to_basket()

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, render_template, request
 
 from blog.queries import latest_teaser
-from shop.basket.cookie import current_basket
-from shop.basket.service import price_basket
+from shop.basket.cookie import current_priced_basket
 from shop.catalogue import bp
 from shop.catalogue.queries import (
     BadQuery,
@@ -16,7 +15,7 @@ from shop.catalogue.queries import (
     product_by_slug,
     search_products,
 )
-from shop.web import delivery_estimate, delivery_rule, now
+from shop.web import delivery_estimate, now
 
 
 @bp.get("/")
@@ -64,7 +63,7 @@ def product(slug: str):
     return render_template(
         "catalogue/product.html",
         product=item,
-        basket=price_basket(current_basket(), delivery_rule()),
+        basket=current_priced_basket(),
         estimate=delivery_estimate(at),
         now=at,
     )

@@ -7,8 +7,7 @@ import logging
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from shop.basket.cookie import current_basket
-from shop.basket.service import price_basket
+from shop.basket.cookie import current_basket, current_priced_basket
 from shop.checkout import bp
 from shop.checkout.orders import (
     EventRefused,
@@ -32,7 +31,7 @@ from shop.mail import deliver_outbox
 from shop.models import Order, OrderStatus
 from shop.payments import BadSignature, gateway
 from shop.security import CSP
-from shop.web import delivery_estimate, delivery_rule, now
+from shop.web import delivery_estimate, now
 
 # Live mode's payment page loads Stripe.js and its frames, and nothing else from outside.
 STRIPE_JS_CSP = (
@@ -71,7 +70,7 @@ FIELDS = ("email", "name", "phone", "line1", "line2", "city", "postcode")
 
 def _checkout_page(form: dict, errors: dict, status: int = 200):
     at = now()
-    basket = price_basket(current_basket(), delivery_rule())
+    basket = current_priced_basket()
     page = render_template(
         "checkout/checkout.html",
         basket=basket,
@@ -86,7 +85,7 @@ def _checkout_page(form: dict, errors: dict, status: int = 200):
 @bp.get("/checkout")
 def checkout():
     """The delivery details form beside the basket summary."""
-    basket = price_basket(current_basket(), delivery_rule())
+    basket = current_priced_basket()
     if not basket.can_checkout:
         flash("Your basket is empty." if not basket.lines else " ".join(basket.problems), "error")
         return redirect(url_for("basket.index"), code=303)

@@ -29,7 +29,7 @@ RULE = DeliveryRule(fee_pence=395, free_over_pence=2500)
 
 def new_basket_token(app: Flask) -> str:
     with app.app_context():
-        return add_item(None, "fermenting-jar-1l", 1, NOW).basket.token
+        return add_item(None, "fermenting-jar-1l", 1, NOW, RULE).basket.token
 
 
 def add_at_once(app: Flask, token: str, slug: str, workers: int) -> list[str]:
@@ -42,7 +42,7 @@ def add_at_once(app: Flask, token: str, slug: str, workers: int) -> list[str]:
             basket = find_basket(token, NOW)
             barrier.wait()
             try:
-                add_item(basket, slug, 1, NOW)
+                add_item(basket, slug, 1, NOW, RULE)
                 outcomes.append("added")
             except NotEnoughStock:
                 outcomes.append("refused")
@@ -82,8 +82,8 @@ def test_simultaneous_adds_never_take_a_line_past_the_stock(app: Flask):
 
 def test_price_basket_prices_lines_at_todays_prices_with_the_delivery_quote(app: Flask):
     with app.app_context():
-        basket = add_item(None, "live-milk-kefir-grains", 2, NOW).basket
-        add_item(basket, "organic-whole-milk-kefir-500ml", 1, NOW)
+        basket = add_item(None, "live-milk-kefir-grains", 2, NOW, RULE).basket
+        add_item(basket, "organic-whole-milk-kefir-500ml", 1, NOW, RULE)
         db.session.execute(
             update(Product).where(Product.slug == "live-milk-kefir-grains").values(price_pence=1300)
         )
@@ -104,6 +104,6 @@ def test_price_basket_of_no_basket_is_empty_and_cannot_check_out(app: Flask):
 def test_a_refused_first_add_stores_no_basket(app: Flask):
     with app.app_context():
         with pytest.raises(BasketError):
-            add_item(None, "kefir-skyr-style-450g", 1, NOW)
+            add_item(None, "kefir-skyr-style-450g", 1, NOW, RULE)
         assert find_basket("anything", NOW) is None
         assert db.session.scalars(select(BasketLine)).all() == []
