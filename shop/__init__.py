@@ -25,11 +25,14 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
 
     from shop import assets, cache, errors, http_cache, observability, payments, security, web
-    from shop.extensions import csrf, db, limiter, migrate
+    from shop.extensions import csrf, db, limiter, migrate, ping_idle_connections
 
     # Request ids, logs and metrics first: their hooks wrap everything registered after them.
     observability.init_app(app)
     db.init_app(app)
+    if not app.config["DATABASE_URL"].startswith("sqlite"):  # a file has no server to lose
+        with app.app_context():
+            ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     cache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
@@ -79,11 +82,6 @@ def _finish_config(app: Flask) -> None:
             raise RuntimeError("SECRET_KEY must be set when SHOP_ENV=production")
         app.config["SECRET_KEY"] = settings.dev_secret_key(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        # A file has no server to lose the connection: pinging it costs a query per request.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False
-        }
     app.config.setdefault("CLOCK", SystemClock())
     app.config["CHAT"] = ChatHours.parse(app.config.get("CHAT_HOURS", "08:00-20:00"))
     app.config["DELIVERY_RULE"] = DeliveryRule(

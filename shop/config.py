@@ -72,6 +72,7 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "kefir-shop",
         "METRICS_ENABLED": _bool("METRICS_ENABLED", False),
         "CATALOGUE_CACHE_TTL": float(os.environ.get("CATALOGUE_CACHE_TTL") or 30),
+        "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE") or 10),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": production,
@@ -82,7 +83,9 @@ def from_environment(instance: Path = INSTANCE) -> dict:
 DEFAULTS: dict = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Idle connections are pinged before use (shop.extensions.ping_idle_connections), busy
+    # ones are not: pool_pre_ping would cost every request a round trip.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "PRODUCTS_PER_PAGE": 12,
     # Product images are resized to these widths (WebP); Product.image names the 640 one.

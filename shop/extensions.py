@@ -1,5 +1,6 @@
 """Extensions created bare here and bound to the app in create_app."""
 
+import time
 from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
@@ -13,6 +14,7 @@ from flask_sqlalchemy.session import Session
 from flask_wtf import CSRFProtect
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING = {
@@ -97,3 +99,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def ping_idle_connections(engine: Engine, after_seconds: float) -> None:
+    """Check a pooled connection before lending it out, when it has lain idle for a while.
+
+    SQLAlchemy's pool_pre_ping checks every connection on every checkout: a round trip per
+    request, which on a busy page costs more than its query. A connection in steady use is
+    known to be alive; one idle for `after_seconds` may have been cut (a database restart, a
+    firewall's idle timeout), so that one is pinged, and a dead one is replaced
+    (DisconnectionError tells the pool to connect afresh) before any request sees it.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def note_idle(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping_if_idle(dbapi_connection, record, proxy) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < after_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"an idle pooled connection was dead: {exc}") from exc
