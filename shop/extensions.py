@@ -68,7 +68,8 @@ class ShopSession(Session):
 
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
-        if isinstance(bind, Engine) and _reading_request():
+        # SQLite's driver opens a transaction only to write, so reads are outside one already.
+        if isinstance(bind, Engine) and bind.dialect.name != "sqlite" and _reading_request():
             if bind not in _autocommit:
                 _autocommit[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
             return _autocommit[bind]
@@ -92,10 +93,16 @@ login_manager = LoginManager()
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL and a busy timeout let several gunicorn workers share one SQLite file."""
+    """WAL and a busy timeout let several gunicorn workers share one SQLite file.
+
+    In WAL mode, synchronous=NORMAL syncs the log at checkpoints rather than on every
+    commit: the database cannot be corrupted, and only a power cut (not a crash of the app)
+    can lose the last commits. SQLite's documentation recommends it for WAL.
+    """
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

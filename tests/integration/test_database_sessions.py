@@ -42,7 +42,9 @@ def test_product_page_and_article_read_outside_a_transaction(
     statements.clear()
     assert client.get(f"/products/{GRAINS}").status_code == 200
     assert client.get("/blog/how-kefir-effects-your-mood-and-mental-health").status_code == 200
-    assert statements and all(level == "AUTOCOMMIT" for _, level in statements)
+    # SQLite's driver begins a transaction only to write: there reads need no telling.
+    outside = None if app.config["DATABASE_URL"].startswith("sqlite") else "AUTOCOMMIT"
+    assert statements and all(level == outside for _, level in statements)
     assert {word for word, _ in statements} == {"SELECT"}
 
 
