@@ -11,7 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from blog.models import Post, Tag, post_tags
-from shop.cache import remember
+from shop.cache import forget_on_commit, remember
+from shop.cache import key as cache_key
 from shop.extensions import db
 
 
@@ -53,10 +54,33 @@ def latest_teaser() -> Teaser | None:
 
 
 def last_edited(slug: str) -> datetime | None:
-    """When the published post with this slug was last saved; None when there is none."""
-    return db.session.scalar(
-        select(Post.updated_at).where(Post.slug == slug, Post.published.is_(True))
+    """When the published post with this slug was last saved; None when there is none.
+
+    Shared for PAGE_CACHE_TTL (2 s), so a post in demand asks the database once every two
+    seconds whether it changed; an admin's save forgets the entry at once (forget_post).
+    """
+    stamp = remember(
+        _edited_key(slug),
+        current_app.config["PAGE_CACHE_TTL"],
+        lambda: _isoformat(db.session.scalar(
+            select(Post.updated_at).where(Post.slug == slug, Post.published.is_(True))
+        )),
     )
+    return datetime.fromisoformat(stamp) if stamp else None
+
+
+def forget_post(*slugs: str) -> None:
+    """Drop what is shared about posts this transaction changes (old and new slugs) once it
+    commits."""
+    forget_on_commit(db.session, *(_edited_key(slug) for slug in slugs))
+
+
+def _edited_key(slug: str) -> str:
+    return cache_key("post-edited", slug)
+
+
+def _isoformat(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
 
 
 def post_by_slug(slug: str) -> Post | None:

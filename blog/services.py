@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blog.models import Post, Tag
+from blog.queries import forget_post
 from blog.rendering import first_paragraph, slugify, summarise
 from shop.models import Product
 
@@ -52,6 +53,7 @@ def save_post(
     empty excerpt is the body's opening paragraph, and publishing stamps `published_at` once.
     """
     values = _validate(session, data, post)
+    old_slug = post.slug if post is not None else None
     if post is None:
         post = Post(author=DEFAULT_AUTHOR, published=False, created_at=now)
     for name, value in values.items():
@@ -63,6 +65,7 @@ def save_post(
     post.updated_at = now
     session.add(post)
     session.flush()
+    forget_post(*filter(None, (old_slug, post.slug)))
     return post
 
 

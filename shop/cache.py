@@ -16,15 +16,20 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+_TO_FORGET = "shop_cache_forget"
 
 
 class Cache(Protocol):
     def get(self, key: str) -> Any | None: ...
 
     def set(self, key: str, value: Any, ttl: float) -> None: ...
+
+    def forget(self, key: str) -> None: ...
 
 
 class LocalCache:
@@ -48,6 +53,9 @@ class LocalCache:
             if len(self.entries) >= self.max_entries:
                 self.entries.clear()
         self.entries[key] = (self.clock() + ttl, value)
+
+    def forget(self, key: str) -> None:
+        self.entries.pop(key, None)
 
 
 class RedisCache:
@@ -74,6 +82,12 @@ class RedisCache:
         except self.errors as exc:
             log.warning("cache write failed: %s", exc)
 
+    def forget(self, key: str) -> None:
+        try:
+            self.redis.delete(self.prefix + key)
+        except self.errors as exc:
+            log.warning("cache delete failed (the entry lives out its time): %s", exc)
+
 
 def remember(key: str, ttl: float, compute: Callable[[], Any]) -> Any:
     """The cached value for `key`, computing and storing it for `ttl` seconds on a miss."""
@@ -85,6 +99,30 @@ def remember(key: str, ttl: float, compute: Callable[[], Any]) -> Any:
         value = compute()
         cache.set(key, value, ttl)
     return value
+
+
+def forget_on_commit(session: Session, *keys: str) -> None:
+    """Drop these entries once `session`'s transaction commits (and keep them if it rolls
+    back), so the next reader computes them from what was committed.
+
+    Without Redis this reaches only this process's memory: other app servers keep their copy
+    for the rest of its time to live, which is why only short-lived entries rely on it.
+    """
+    session.info.setdefault(_TO_FORGET, set()).update(keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    keys = session.info.pop(_TO_FORGET, None)
+    if keys and has_app_context():
+        cache: Cache = current_app.extensions["shop_cache"]
+        for name in keys:
+            cache.forget(name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_after_rollback(session: Session) -> None:
+    session.info.pop(_TO_FORGET, None)
 
 
 def key(*parts: str) -> str:

@@ -72,6 +72,7 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX") or "kefir-shop",
         "METRICS_ENABLED": _bool("METRICS_ENABLED", False),
         "CATALOGUE_CACHE_TTL": float(os.environ.get("CATALOGUE_CACHE_TTL") or 30),
+        "PAGE_CACHE_TTL": float(os.environ.get("PAGE_CACHE_TTL") or 2),
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE") or 10),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),

@@ -69,7 +69,7 @@ class ShopSession(Session):
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
         # SQLite's driver opens a transaction only to write, so reads are outside one already.
-        if isinstance(bind, Engine) and bind.dialect.name != "sqlite" and _reading_request():
+        if _reading_request() and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
             if bind not in _autocommit:
                 _autocommit[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
             return _autocommit[bind]

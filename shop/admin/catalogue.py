@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from shop.admin.audit import Actor, diff, record
 from shop.admin.paging import Page, like_pattern, paginate
 from shop.admin.validation import Checker, Invalid, slugify
+from shop.catalogue.queries import forget_product
 from shop.domain.money import format_gbp
 from shop.extensions import db
 from shop.models import BasketLine, Category, OrderLine, Product
@@ -103,6 +104,7 @@ def create_product(values: dict[str, Any], actor: Actor, now: datetime) -> Produ
     db.session.add(product)
     db.session.flush()
     record(actor, "product.create", "product", product.slug, snapshot(product), now)
+    forget_product(product.slug)  # "no such product" may have been shared under that slug
     db.session.commit()
     return product
 
@@ -146,6 +148,7 @@ def update_product(
         if set(changes) == {"stock"}:
             action = "product.stock"
         record(actor, action, "product", product.slug, changes, now)
+    forget_product(before["slug"], product.slug)
     db.session.commit()
     return changes
 
@@ -166,6 +169,7 @@ def adjust_stock(product: Product, delta: int, actor: Actor, now: datetime) -> i
         raise Invalid({"stock": f"cannot go below zero (there are {product.stock} left)."})
     record(actor, "product.stock", "product", product.slug,
            {"stock": [after - delta, after], "adjusted_by": delta}, now)
+    forget_product(product.slug)
     db.session.commit()
     db.session.refresh(product)
     return after
@@ -176,6 +180,7 @@ def set_image(product: Product, image: str, actor: Actor, now: datetime) -> None
     record(actor, "product.image", "product", product.slug, {"image": [product.image, image]}, now)
     product.image = image
     product.updated_at = now
+    forget_product(product.slug)
     db.session.commit()
 
 
@@ -189,9 +194,11 @@ def delete_product(product: Product, actor: Actor, now: datetime) -> None:
         raise InUse(
             f"{product.name} appears in orders, so it cannot be deleted: deactivate it instead."
         )
-    record(actor, "product.delete", "product", product.slug, snapshot(product), now)
+    slug = product.slug
+    record(actor, "product.delete", "product", slug, snapshot(product), now)
     db.session.execute(delete(BasketLine).where(BasketLine.product_id == product.id))
     db.session.delete(product)
+    forget_product(slug)
     try:
         db.session.commit()
     except IntegrityError:  # an order for it arrived a moment ago

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from blog.models import Post
+from blog.queries import forget_post
 from blog.rendering import render_markdown
 from blog.schemas import post_json
 from blog.services import InvalidPost, save_post
@@ -69,8 +70,10 @@ def save(data: Mapping[str, Any], actor: Actor, now: datetime, post: Post | None
 
 def delete_post(post: Post, actor: Actor, now: datetime) -> None:
     """Delete a post for good (committed)."""
-    record(actor, "post.delete", "post", post.slug, snapshot(post), now)
+    slug = post.slug
+    record(actor, "post.delete", "post", slug, snapshot(post), now)
     db.session.delete(post)
+    forget_post(slug)
     db.session.commit()
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -20,6 +21,8 @@ MAX_QUANTITY = 99
 MAX_SLUG_SHOWN = 120
 #: A basket nobody has changed for this long is forgotten (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
+_ACTIVE_BY_SLUG = select(Product).where(Product.slug == bindparam("slug"),
+                                        Product.active.is_(True))
 
 
 class BasketError(Exception):
@@ -166,9 +169,7 @@ def add_item(
 ) -> LineChange:
     """Add units of a product to the basket (created on the first add); over stock or 99 fails."""
     check_quantity(quantity)
-    product = db.session.scalar(
-        select(Product).where(Product.slug == slug, Product.active.is_(True))
-    )
+    product = db.session.scalar(_ACTIVE_BY_SLUG, {"slug": slug})
     if product is None:
         raise _unknown(slug)
     limit = min(MAX_QUANTITY, product.stock)
@@ -179,14 +180,16 @@ def add_item(
     with _transaction():
         new_basket = basket is None
         if new_basket:
-            basket = Basket(token=secrets.token_urlsafe(32), created_at=now, updated_at=now)
-            db.session.add(basket)
-            db.session.flush()
+            basket = db.session.scalar(
+                insert(Basket).returning(Basket),
+                {"token": secrets.token_urlsafe(32), "created_at": now, "updated_at": now},
+            )
+        else:
+            basket.updated_at = now
         new_quantity = _upsert_line(basket.id, product.id, quantity, limit)
         if new_quantity is None:
             have = _line_quantity(basket.id, product.id)
             raise NotEnoughStock(_over_limit(product, have))
-        basket.updated_at = now
         # A basket this add made holds just this line: nothing to read back.
         priced = (price_lines([(product, new_quantity)], rule) if new_basket
                   else price_basket(basket, rule))
@@ -201,16 +204,27 @@ def _upsert_line(basket_id: int, product_id: int, quantity: int, limit: int) -> 
     would hit the unique (basket_id, product_id) constraint; ON CONFLICT makes the second add
     to the first's line instead, atomically, on PostgreSQL and SQLite alike.
     """
+    statement = _upsert_statement(db.session.get_bind().dialect.name)
+    values = {"basket_id": basket_id, "product_id": product_id, "quantity": quantity,
+              "limit": limit}
+    return db.session.execute(statement, values).scalar()
+
+
+@cache
+def _upsert_statement(dialect: str) -> Insert:
+    """The upsert for `dialect`, built once: each add only binds its values."""
     table = BasketLine.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(basket_id=basket_id, product_id=product_id, quantity=quantity)
-    statement = statement.on_conflict_do_update(
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert_into(table).values(
+        basket_id=bindparam("basket_id"),
+        product_id=bindparam("product_id"),
+        quantity=bindparam("quantity"),
+    )
+    return statement.on_conflict_do_update(
         index_elements=[table.c.basket_id, table.c.product_id],
         set_={"quantity": table.c.quantity + statement.excluded.quantity},
-        where=table.c.quantity + statement.excluded.quantity <= limit,
+        where=table.c.quantity + statement.excluded.quantity <= bindparam("limit"),
     ).returning(table.c.quantity)
-    return db.session.execute(statement).scalar()
 
 
 def _unknown(slug: str) -> UnknownProduct:

@@ -10,8 +10,8 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from shop.cache import forget_on_commit, remember
 from shop.cache import key as cache_key
-from shop.cache import remember
 from shop.extensions import db
 from shop.models import Category, Product
 
@@ -40,6 +40,37 @@ class Card(NamedTuple):
     price_pence: int
     image: str
     in_stock: bool
+
+
+class ProductDetails(NamedTuple):
+    """What a product page shows of a product (DETAILS), plain enough to share."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    price_pence: int
+    stock: int
+    image: str
+    category_slug: str
+    category_name: str
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+DETAILS = (
+    Product.id,
+    Product.slug,
+    Product.name,
+    Product.description,
+    Product.price_pence,
+    Product.stock,
+    Product.image,
+    Category.slug,
+    Category.name,
+)
 
 
 class BadQuery(ValueError):
@@ -92,6 +123,7 @@ class Statements:
     products: Select
     count: Select
     by_slug: Select
+    details: Select
     categories: Select
 
 
@@ -107,6 +139,8 @@ def statements() -> Statements:
         .order_by(*LISTING_ORDER).limit(page["limit"]).offset(page["offset"]),
         count=select(func.count(Product.id)).where(active),
         by_slug=select(Product).options(joinedload(Product.category))
+        .where(Product.slug == bindparam("slug"), active),
+        details=select(*DETAILS).join(Product.category)
         .where(Product.slug == bindparam("slug"), active),
         categories=select(Category.id, Category.slug, Category.name, Category.description)
         .order_by(Category.position, Category.name),
@@ -187,6 +221,34 @@ def product_by_slug(slug: str) -> Product | None:
     if NUL in slug:
         return None
     return db.session.scalar(statements().by_slug, {"slug": slug})
+
+
+def product_details(slug: str) -> ProductDetails | None:
+    """The active product with this slug as its page shows it, or None.
+
+    Shared for PAGE_CACHE_TTL (2 s): a product page in demand reads the database once every
+    two seconds rather than on every visit. Its stock may be that old, which the page can
+    afford: adding to the basket and checking out always count the stock afresh. An admin's
+    change forgets the entry at once (forget_product).
+    """
+    if NUL in slug:
+        return None
+    row = remember(
+        _details_key(slug),
+        current_app.config["PAGE_CACHE_TTL"],
+        lambda: list(db.session.execute(statements().details, {"slug": slug}).first() or []),
+    )
+    return ProductDetails(*row) if row else None
+
+
+def forget_product(*slugs: str) -> None:
+    """Drop the shared details of products this transaction changes (old and new slugs)
+    once it commits."""
+    forget_on_commit(db.session, *(_details_key(slug) for slug in slugs))
+
+
+def _details_key(slug: str) -> str:
+    return cache_key("product-details", slug)
 
 
 def featured_products(limit: int = 8) -> list[Card]:

@@ -12,7 +12,7 @@ from shop.catalogue.queries import (
     categories,
     featured_products,
     parse_positive,
-    product_by_slug,
+    product_details,
     search_products,
 )
 from shop.web import delivery_estimate, now
@@ -56,7 +56,7 @@ def products():
 @bp.get("/products/<slug>")
 def product(slug: str):
     """One product: price, stock, its delivery date and how far the basket is from free delivery."""
-    item = product_by_slug(slug)
+    item = product_details(slug)
     if item is None:
         abort(404, "We could not find that product.")
     at = now()

@@ -1,10 +1,11 @@
-"""Catalogue counts are cached briefly, in Redis when it is configured so servers share them."""
+"""Shared figures: catalogue counts and product details, in Redis when it is configured so
+servers share them, and forgotten at once when the admin changes what they show."""
 
 import uuid
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from shop import create_app
 from shop.extensions import db
@@ -54,4 +55,77 @@ def test_an_unreachable_redis_makes_the_cache_miss_not_the_page_fail(app: Flask)
     assert response.status_code == 200
     assert "21 products" in response.get_data(as_text=True)
     with broken.app_context():
+        db.engine.dispose()
+
+
+def product_page_reads(app: Flask, client, path: str, times: int) -> int:
+    """How many statements `times` visits to `path` send to the database."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for _ in range(times):
+            assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_a_product_page_in_demand_reads_the_database_once_per_page_cache_ttl(app: Flask):
+    client = app.test_client()
+    assert product_page_reads(app, client, "/products/live-milk-kefir-grains", 5) == 1
+    app.config["PAGE_CACHE_TTL"] = 0
+    assert product_page_reads(app, client, "/products/live-milk-kefir-grains", 2) == 2
+
+
+def test_an_admin_stock_change_shows_on_the_product_page_at_once(app: Flask, clock):
+    from shop.admin.audit import Actor
+    from shop.admin.catalogue import adjust_stock
+
+    client = app.test_client()
+    assert 'data-stock="3"' in client.get("/products/kefir-recipe-book").get_data(as_text=True)
+    with app.app_context():
+        book = db.session.scalar(select(Product).where(Product.slug == "kefir-recipe-book"))
+        adjust_stock(book, -2, Actor(None, "cli"), clock.now())
+    page = client.get("/products/kefir-recipe-book").get_data(as_text=True)
+    assert 'data-stock="1"' in page and "only 1 left" in page
+
+
+def test_a_change_that_rolls_back_leaves_the_shared_details_in_place(app: Flask):
+    from shop.catalogue.queries import forget_product, product_details
+
+    with app.test_request_context():
+        shared = product_details("kefir-recipe-book")
+        db.session.execute(update(Product).where(Product.slug == "kefir-recipe-book")
+                           .values(price_pence=1))
+        forget_product("kefir-recipe-book")
+        db.session.rollback()
+        db.session.execute(update(Product).where(Product.slug == "kefir-recipe-book")
+                           .values(price_pence=2))
+        db.session.commit()  # a later commit does not forget for the rolled-back change
+        assert product_details("kefir-recipe-book") == shared
+
+
+def test_an_admin_change_on_one_server_shows_at_once_on_another_through_redis(
+    app: Flask, redis_url: str, clock
+):
+    from shop.admin.audit import Actor
+    from shop.admin.catalogue import update_product
+
+    settings = {"SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"],
+                "REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "PAGE_CACHE_TTL": 60}
+    first, second = create_app(settings), create_app(settings)
+    path = "/products/kefir-soap-bar"
+    assert "£9.99" not in second.test_client().get(path).get_data(as_text=True)
+    with first.app_context():
+        soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
+        update_product(soap, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+        db.engine.dispose()
+    assert "£9.99" in second.test_client().get(path).get_data(as_text=True)
+    with second.app_context():
         db.engine.dispose()

@@ -145,20 +145,22 @@ def test_page_etag_changes_when_live_chat_opens(client: FlaskClient, clock):
     assert after.headers["ETag"] != before
 
 
-def test_page_etag_changes_when_a_price_changes(app: Flask, client: FlaskClient):
-    from sqlalchemy import update
+def test_page_etag_changes_when_a_price_changes(app: Flask, client: FlaskClient, clock):
+    from sqlalchemy import select
 
+    from shop.admin.audit import Actor
+    from shop.admin.catalogue import update_product
     from shop.extensions import db
     from shop.models import Product
 
     path = "/products/kefir-soap-bar"
     before = client.get(path).headers["ETag"]
     with app.app_context():
-        db.session.execute(
-            update(Product).where(Product.slug == "kefir-soap-bar").values(price_pence=999)
-        )
-        db.session.commit()
-    assert client.get(path, headers={"If-None-Match": before}).status_code == 200
+        product = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
+        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+    after = client.get(path, headers={"If-None-Match": before})
+    assert after.status_code == 200
+    assert "£9.99" in after.get_data(as_text=True)
 
 
 def test_error_pages_carry_no_validator(client: FlaskClient):
