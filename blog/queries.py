@@ -46,11 +46,14 @@ class Teaser(NamedTuple):
 
 def latest_teaser() -> Teaser | None:
     """The newest published post's teaser, shared for a little while (CATALOGUE_CACHE_TTL)."""
+    row = remember("latest-teaser", current_app.config["CATALOGUE_CACHE_TTL"], _latest_teaser)
+    return Teaser(*row) if row else None
+
+
+def _latest_teaser() -> list:
     newest = _newest_first(select(Post.slug, Post.title, Post.excerpt)
                            .where(Post.published.is_(True))).limit(1)
-    row = remember("latest-teaser", current_app.config["CATALOGUE_CACHE_TTL"],
-                   lambda: list(db.session.execute(newest).first() or []))
-    return Teaser(*row) if row else None
+    return list(db.session.execute(newest).first() or [])
 
 
 def last_edited(slug: str) -> datetime | None:

@@ -65,7 +65,7 @@ def save_post(
     post.updated_at = now
     session.add(post)
     session.flush()
-    forget_post(*filter(None, (old_slug, post.slug)))
+    forget_post(old_slug or post.slug, post.slug)
     return post
 
 
