@@ -33,6 +33,16 @@ def release_expired() -> None:
     click.echo(f"Expired {len(expired)} unpaid orders.")
 
 
+@click.command("purge-baskets")
+@with_appcontext
+def purge_baskets() -> None:
+    """Delete baskets left untouched for 30 days (their cookies have expired too)."""
+    from shop.basket.service import purge_stale_baskets
+    from shop.web import now
+
+    click.echo(f"Deleted {purge_stale_baskets(now())} stale baskets.")
+
+
 @click.command("send-emails")
 @with_appcontext
 def send_emails() -> None:
@@ -113,5 +123,6 @@ def create_api_token(email: str, name: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (seed_demo, release_expired, send_emails, create_admin, create_api_token):
+    for command in (seed_demo, release_expired, purge_baskets, send_emails, create_admin,
+                    create_api_token):
         app.cli.add_command(command)

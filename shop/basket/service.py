@@ -153,6 +153,17 @@ def find_basket(token: str | None, now: datetime) -> Basket | None:
     )
 
 
+def purge_stale_baskets(now: datetime) -> int:
+    """Delete the baskets nobody has changed for LIFETIME, with their lines; return how many.
+
+    find_basket already ignores them (their cookies have expired too), so this only gives the
+    space back. An order placed from such a basket keeps everything it needs in its own lines.
+    """
+    deleted = db.session.execute(delete(Basket).where(Basket.updated_at <= now - LIFETIME))
+    db.session.commit()
+    return deleted.rowcount
+
+
 def basket_count(basket: Basket | None) -> int:
     """How many units the basket holds, for the header."""
     if basket is None:

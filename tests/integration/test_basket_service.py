@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import select, update
 
 from shop.basket.service import (
+    LIFETIME,
     BasketError,
     NotEnoughStock,
     add_item,
     find_basket,
     price_basket,
 )
+from shop.clock import FixedClock
 from shop.domain import LONDON
 from shop.domain.delivery import DeliveryRule
 from shop.extensions import db
-from shop.models import BasketLine, Product
+from shop.models import Basket, BasketLine, Product
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -107,3 +110,21 @@ def test_a_refused_first_add_stores_no_basket(app: Flask):
             add_item(None, "kefir-skyr-style-450g", 1, NOW, RULE)
         assert find_basket("anything", NOW) is None
         assert db.session.scalars(select(BasketLine)).all() == []
+
+
+def test_purge_baskets_deletes_only_baskets_untouched_for_thirty_days_with_their_lines(
+    app: Flask, runner: FlaskCliRunner, clock: FixedClock
+):
+    with app.app_context():
+        stale = add_item(None, "live-milk-kefir-grains", 1, NOW - LIFETIME, RULE).token
+        kept = add_item(None, "kefir-recipe-book", 1, NOW - LIFETIME + timedelta(minutes=1),
+                        RULE).token
+    clock.at = NOW
+    result = runner.invoke(args=["purge-baskets"])
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 stale baskets." in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Basket.token)).all() == [kept]
+        assert [line.product.slug for line in db.session.scalars(select(BasketLine))] == [
+            "kefir-recipe-book"]
+        assert find_basket(stale, NOW) is None and find_basket(kept, NOW) is not None
