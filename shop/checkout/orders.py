@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shop.catalogue.queries import forget_product
 from shop.extensions import db
 from shop.mail import queue_email
 from shop.models import BasketLine, Order, OrderStatus, Product, StripeEvent
@@ -43,6 +44,7 @@ def reserve_stock(lines: Iterable[tuple[Product, int]]) -> None:
         ).rowcount
         if taken != 1:
             raise OutOfStock(product.name)
+        forget_product(product.slug)  # its page shows the new stock once the order commits
 
 
 def release_stock(order: Order) -> None:
@@ -54,6 +56,7 @@ def release_stock(order: Order) -> None:
             .values(stock=Product.stock + line.quantity)
             .execution_options(synchronize_session=False)
         )
+        forget_product(line.product_slug)
 
 
 def transition(order: Order, source: Iterable[str], target: str) -> bool:

@@ -129,3 +129,29 @@ def test_an_admin_change_on_one_server_shows_at_once_on_another_through_redis(
     assert "£9.99" in second.test_client().get(path).get_data(as_text=True)
     with second.app_context():
         db.engine.dispose()
+
+
+@pytest.mark.usefixtures("localstripe")
+def test_stock_an_order_takes_and_gives_back_shows_on_the_product_page_at_once(app: Flask, clock):
+    from datetime import date, timedelta
+
+    from shop.checkout.orders import expire_unpaid
+    from shop.checkout.service import create_order
+    from shop.domain.customer import validate_customer
+
+    client = app.test_client()
+    stock = lambda: client.get("/products/kefir-recipe-book").get_data(as_text=True)  # noqa: E731
+    assert 'data-stock="3"' in stock()
+    customer, errors = validate_customer(
+        {"email": "ada@example.com", "name": "Ada Lovelace",
+         "address": {"line1": "1 Kefir Lane", "city": "Bath", "postcode": "BA1 1AA"}}
+    )
+    with app.app_context():
+        book = db.session.scalar(select(Product).where(Product.slug == "kefir-recipe-book"))
+        create_order(customer, [(book, 2)], 395, date(2026, 11, 25), date(2026, 11, 26),
+                     clock.now())
+    assert 'data-stock="1"' in stock()  # reserved by the unpaid order
+    clock.at += timedelta(minutes=31)
+    with app.app_context():
+        assert len(expire_unpaid(clock.now())) == 1
+    assert 'data-stock="3"' in stock()  # released when it expired unpaid
