@@ -64,7 +64,8 @@ def post(slug: str):
     What every reader sees alike is rendered once per edit of the post and shared for a little
     while (CATALOGUE_CACHE_TTL), keyed by the host its absolute links name; the header, with
     the reader's basket, and the add-to-basket form, with their CSRF token, are rendered each
-    time. One light query tells whether the post is still published, and which edit it is.
+    time. One light query (shared for PAGE_CACHE_TTL) tells whether the post is still
+    published, and which edit it is.
     """
     edited = last_edited(slug) if is_slug(slug) else None
     article = edited and remember(

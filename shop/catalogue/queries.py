@@ -165,8 +165,8 @@ def search_products(
     With `cards`, the items are Cards holding only what a product card shows rather than
     whole products with their category: a third of the work for a page. The storefront asks
     for cards, and a page of them is shared for a little while (CATALOGUE_CACHE_TTL), like
-    the count: a listing may lag a stock or price change by that long, while the product
-    page, the basket and checkout always read the database.
+    the count: a listing may lag a stock or price change by that long, while the basket and
+    checkout always read the database.
     """
     if len(q) > MAX_QUERY_LENGTH:
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")
@@ -228,8 +228,9 @@ def product_details(slug: str) -> ProductDetails | None:
 
     Shared for PAGE_CACHE_TTL (2 s): a product page in demand reads the database once every
     two seconds rather than on every visit. Its stock may be that old, which the page can
-    afford: adding to the basket and checking out always count the stock afresh. An admin's
-    change forgets the entry at once (forget_product).
+    afford: adding to the basket and checking out always count the stock afresh. A change
+    made through the shop (the admin, an order's stock) forgets the entry when it commits
+    (forget_product).
     """
     if NUL in slug:
         return None
