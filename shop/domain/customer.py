@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from email_validator import EmailNotValidError, validate_email
-from pydantic import AfterValidator, Field, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, ValidationError
 from pydantic_core import PydanticCustomError
 
 from shop.domain.fields import Input, field_errors
@@ -111,7 +111,13 @@ class Address(Input):
 
 
 class CheckoutDetails(Input):
-    """Who the order is for and where it goes (UK addresses only)."""
+    """Who the order is for and where it goes (UK addresses only).
+
+    Other members are ignored: a client may send its own idea of the total, and the server
+    still charges what it computes.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     email: Email
     name: Name

@@ -115,7 +115,7 @@ def whole_number(minimum: int, maximum: int, describe: Callable[[int], str] = st
             raise _refuse("range", f"must be from {describe(minimum)} to {describe(maximum)}.")
         return value
 
-    return Annotated[int, BeforeValidator(check), Field(ge=minimum, le=maximum)]
+    return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(check)]
 
 
 def parse_instant(value: object) -> datetime:
