@@ -79,6 +79,8 @@ def text(
 
     def check(value: str) -> str:
         if not checked.search(value):
+            if not value:
+                raise _refuse("blank", "is required.")
             if not value.strip():
                 raise _refuse("blank", "must not be empty.")
             if "\x00" in value:
@@ -112,7 +114,8 @@ def whole_number(minimum: int, maximum: int, describe: Callable[[int], str] = st
         if type(value) is not int:
             raise _refuse("whole_number", "must be a whole number.")
         if not minimum <= value <= maximum:
-            raise _refuse("range", f"must be from {describe(minimum)} to {describe(maximum)}.")
+            raise _refuse("range",
+                          f"must be between {describe(minimum)} and {describe(maximum)}.")
         return value
 
     return Annotated[int, Field(ge=minimum, le=maximum), BeforeValidator(check)]
