@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Self
 
 from flask import url_for
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
 from blog.models import Post as PostRow
 from shop.domain.fields import NAMEABLE, Ignored, Input, Instant, Timestamp, slug, text
@@ -63,6 +63,8 @@ class PostCreate(PostUpdate):
 class Post(BaseModel):
     """A post as the admin API answers it."""
 
+    model_config = ConfigDict(from_attributes=True)
+
     title: str
     slug: str
     body_markdown: str
@@ -71,23 +73,16 @@ class Post(BaseModel):
     author: str
     published_at: Timestamp | None = Field(description="Set when first published.")
     updated_at: Timestamp | None
-    tags: list[str]
-    products: list[str]
-    url: str = Field(description="The post's page (404 while a draft).")
+    tags: Annotated[list[str], BeforeValidator(lambda tags: [tag.name for tag in tags])]
+    products: Annotated[list[str], BeforeValidator(lambda items: [item.slug for item in items])]
+
+    @computed_field(description="The post's page (404 while a draft).")
+    @property
+    def url(self) -> str:
+        """The post's page."""
+        return url_for("blog.post", slug=self.slug, _external=True)
 
     @classmethod
     def of(cls, post: PostRow) -> Self:
         """The API's view of a stored post."""
-        return cls(
-            title=post.title,
-            slug=post.slug,
-            body_markdown=post.body_markdown,
-            published=post.published,
-            excerpt=post.excerpt,
-            author=post.author,
-            published_at=post.published_at,
-            updated_at=post.updated_at,
-            tags=[tag.name for tag in post.tags],
-            products=[product.slug for product in post.products],
-            url=url_for("blog.post", slug=post.slug, _external=True),
-        )
+        return cls.model_validate(post)

@@ -39,10 +39,10 @@ def slugify(text: str, max_length: int = 120) -> str:
     return slug[:max_length].rstrip("-")
 
 
-Name = text(200, pattern=NAMEABLE)
+Name = text(200, pattern=NAMEABLE, blank="is required.")
 ProductSlug = slug(120)
 Description = text(5000)
-CategorySlug = text(80, required=True)
+CategorySlug = text(80, required=True, blank="is required.")
 Price = whole_number(1, MAX_PRICE_PENCE, format_gbp)
 Stock = whole_number(0, MAX_STOCK)
 

@@ -67,11 +67,12 @@ def text(
     strip: bool = True,
     pattern: str = STORABLE,
     refusal: str = "must contain a letter or digit (the slug must be made from them).",
+    blank: str = "must not be empty.",
 ):
     """A string of at most `max_length` characters, trimmed; `required` ones hold a non-space.
 
     `pattern` narrows what is accepted (NAMEABLE: a slug can be made from it); `refusal` says
-    what a value that does not match it lacks.
+    what a value that does not match it lacks, and `blank` what an empty one does.
     """
     if required and pattern == STORABLE:
         pattern = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
@@ -79,10 +80,8 @@ def text(
 
     def check(value: str) -> str:
         if not checked.search(value):
-            if not value:
-                raise _refuse("blank", "is required.")
             if not value.strip():
-                raise _refuse("blank", "must not be empty.")
+                raise _refuse("blank", blank)
             if "\x00" in value:
                 raise _refuse("unstorable", "must not contain NUL characters.")
             raise _refuse("no_letters", refusal)
