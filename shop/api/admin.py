@@ -20,7 +20,7 @@ from shop.admin.catalogue import (
     create_product,
     delete_product,
     product_for_admin,
-    search_products,
+    search_all_products,
     update_product,
     validate_product,
 )
@@ -31,7 +31,14 @@ from shop.admin.orders import (
     refund,
     search_orders,
 )
-from shop.admin.posts import InvalidPost, delete_post, post_by_slug, post_json, save, search_posts
+from shop.admin.posts import (
+    InvalidPost,
+    any_post_by_slug,
+    delete_post,
+    post_json,
+    save,
+    search_posts,
+)
 from shop.admin.validation import Invalid
 from shop.api import bp
 from shop.api.schemas import product_json
@@ -145,7 +152,7 @@ def admin_products():
             raise Problem(400, "low_stock must be a whole number.")
         low_at = int(low)
     page, per_page = page_args()
-    result = search_products(args.get("q", "")[:200], args.get("category", ""), active, low_at,
+    result = search_all_products(args.get("q", "")[:200], args.get("category", ""), active, low_at,
                              page, per_page)
     return listing(result, admin_product_json)
 
@@ -194,7 +201,7 @@ def admin_product_delete(slug: str):
 
 
 def _post_or_404(slug: str) -> Post:
-    post = post_by_slug(slug)
+    post = any_post_by_slug(slug)
     if post is None:
         raise Problem(404, f"No post has the slug {slug!r}.")
     return post

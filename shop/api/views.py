@@ -10,7 +10,12 @@ from flask import request
 from shop.api import bp
 from shop.api.openapi import document
 from shop.api.schemas import chat_json, product_json
-from shop.catalogue.queries import BadQuery, parse_positive, product_by_slug, search_products
+from shop.catalogue.queries import (
+    BadQuery,
+    parse_positive,
+    product_by_slug,
+    search_active_products,
+)
 from shop.errors import Problem
 from shop.web import chat_now
 
@@ -59,7 +64,7 @@ def products():
     try:
         page = parse_positive(args.get("page"), "page", 1, 100_000)
         per_page = parse_positive(args.get("per_page"), "per_page", 20, 100)
-        result = search_products(
+        result = search_active_products(
             args.get("q", "").strip(), args.get("category", "").strip(), page, per_page
         )
     except BadQuery as exc:

@@ -15,7 +15,7 @@ from shop.admin.catalogue import (
     create_product,
     delete_product,
     ever_ordered,
-    search_products,
+    search_all_products,
     set_image,
     update_product,
     validate_product,
@@ -108,7 +108,7 @@ def products():
     low = args.get("low") == "1"
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     q = args.get("q", "").strip()[:200]
-    result = search_products(
+    result = search_all_products(
         q, args.get("category", ""), active, threshold if low else None, page_number()
     )
     return render_template(
