@@ -11,8 +11,9 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from blog.rendering import slugify
 from shop.admin.audit import Actor, diff, record
-from shop.admin.validation import Checker, Invalid, slugify
+from shop.admin.validation import Checker, Invalid
 from shop.catalogue.queries import forget_product
 from shop.domain.money import format_gbp
 from shop.extensions import db
@@ -21,6 +22,7 @@ from shop.search import contains
 
 MAX_PRICE_PENCE = 1_000_000  # £10,000: a typo guard, far above anything the shop sells
 MAX_STOCK = 1_000_000
+MAX_SLUG_LENGTH = 120  # products.slug's column
 FIELDS = {"name", "slug", "description", "category", "price_pence", "stock", "active", "featured"}
 
 
@@ -47,7 +49,7 @@ def validate_product(data: Mapping[str, Any], current: Product | None = None) ->
     creating = current is None
     check = Checker(data, FIELDS)
     check.text("name", 200, required=creating)
-    check.slug("slug", 120)
+    check.slug("slug", MAX_SLUG_LENGTH)
     check.text("description", 5000)
     check.text("category", 80, required=creating)
     check.integer("price_pence", 1, MAX_PRICE_PENCE, required=creating, describe=format_gbp)
@@ -56,7 +58,7 @@ def validate_product(data: Mapping[str, Any], current: Product | None = None) ->
     check.boolean("featured")
     values = check.done()
     if creating and "slug" not in values:
-        values["slug"] = slugify(values["name"])
+        values["slug"] = slugify(values["name"], MAX_SLUG_LENGTH)
         if not values["slug"]:
             raise Invalid({"slug": "is required when the name has no letters or digits."})
     if "category" in values:

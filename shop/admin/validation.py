@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,13 +20,6 @@ class Invalid(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
         self.conflict = conflict
-
-
-def slugify(text: str, max_length: int = 120) -> str:
-    """'Live Kefir Grains (50 g)' -> 'live-kefir-grains-50-g'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
 
 
 class Checker:

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from blog.rendering import slugify
 from shop.admin.images import ImageRejected, process
-from shop.admin.validation import Checker, Invalid, slugify
+from shop.admin.validation import Checker, Invalid
 from shop.domain.money import format_gbp, parse_pounds, pounds_input
 
 WIDTHS = (320, 640, 1024)
