@@ -10,6 +10,8 @@ import functools
 import re
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from flask import Flask
@@ -35,6 +37,21 @@ STRIPE_KEYS = {
 ADMIN_EMAIL = "owner@kefirshop.example"
 STAFF_EMAIL = "packer@kefirshop.example"
 PASSWORD = "kefir-grains-and-oat-milk"
+
+
+@contextmanager
+def empty_schema(app: Flask) -> Iterator[Flask]:
+    """The app with its database's tables dropped and created afresh; dropped again after."""
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
 
 
 @functools.cache

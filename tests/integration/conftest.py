@@ -28,6 +28,7 @@ from tests.factories import (
     WEBHOOK_SECRET,
     api_token,
     create_account,
+    empty_schema,
     sign_in,
 )
 
@@ -65,14 +66,8 @@ def app(
         }
     )
     app.instance_path = str(tmp_path / "instance")
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    with empty_schema(app):
+        yield app
 
 
 @pytest.fixture
