@@ -1,20 +1,24 @@
-"""What several tiers share: this machine's PostgreSQL, Redis and a local Stripe.
+"""What several tiers share: this machine's PostgreSQL, Redis, a local Stripe and Chromium.
 
-Each is found or started only when a test first asks for it, once per session. Each tier's
-own fixtures live in its conftest (tests/<tier>/conftest.py); helpers and constants in
-tests/factories.py.
+Each is found or started only when a test first asks for it, once per session: Playwright is
+imported and a port picked then, never when this file is read. Each tier's own fixtures live
+in its conftest (tests/<tier>/conftest.py); helpers and constants in tests/factories.py.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests import machine
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +64,27 @@ def localstripe(stripe_api_base: str) -> Iterator[str]:
     """A real local Stripe API server (the `localstripe` package) for the whole session."""
     with machine.localstripe(stripe_api_base) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for the browser tests and the audits alike (Playwright's
+    sync API runs one at a time in a thread); Playwright never downloads a browser here."""
+    if not machine.CHROMIUM.exists():
+        machine.require(f"{machine.CHROMIUM} is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=machine.CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()

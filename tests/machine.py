@@ -23,6 +23,8 @@ from shop import ROOT
 from tests.factories import STRIPE_KEYS, TEST_SECRET_KEY
 
 IN_CI = os.environ.get("CI") == "true"
+#: Debian's Chromium, for Playwright and the audit tools alike.
+CHROMIUM = Path("/usr/bin/chromium")
 #: The Stripe address of app servers nothing pays through: port 9 (discard) refuses at once.
 NO_STRIPE = "http://127.0.0.1:9"
 

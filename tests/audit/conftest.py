@@ -12,7 +12,6 @@ import pytest
 
 from shop import create_app
 from shop.extensions import db
-from tests.browser.conftest import browser  # noqa: F401  (axe-core in a page with a cookie)
 from tests.factories import TEST_SECRET_KEY
 from tests.machine import AppServers
 

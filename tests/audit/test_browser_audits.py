@@ -21,13 +21,13 @@ import pytest
 from bench.targets import AUDITED_PAGES, Target
 from shop import ROOT
 from tests import machine
+from tests.machine import CHROMIUM
 
 pytestmark = pytest.mark.audit
 
 NODE_BIN = ROOT / "node_modules" / ".bin"
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_CORE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
                 "--disable-component-update --disable-sync --no-first-run")

@@ -1,4 +1,5 @@
-"""The browser tier: Debian's Chromium through Playwright, against the integration tier's app.
+"""The browser tier: pages in Debian's Chromium (the session's `browser`, tests/conftest.py),
+driven by Playwright against the integration tier's app.
 
 The app, its live server, the demo catalogue, localstripe's webhooks and the accounts are the
 integration tier's fixtures, imported so both tiers build them one way.
@@ -7,10 +8,9 @@ integration tier's fixtures, imported so both tiers build them one way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.integration.conftest import (  # noqa: F401  (fixtures, found by name)
     admin_user,
@@ -22,30 +22,6 @@ from tests.integration.conftest import (  # noqa: F401  (fixtures, found by name
     staff_user,
     stripe_webhooks,
 )
-from tests.machine import require
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; Playwright never downloads a browser here."""
-    if not Path(CHROMIUM).exists():
-        require(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
