@@ -31,6 +31,11 @@ NOW = datetime(2026, 11, 25, 11, 45, tzinfo=LONDON)  # conftest's DEFAULT_NOW
 @pytest.fixture
 def products(app: Flask) -> dict[str, int]:
     """Three products: {slug: id}."""
+    return add_products(app)
+
+
+def add_products(app: Flask) -> dict[str, int]:
+    """Milk kefir (40 in stock), grains (3) and water kefir (100): {slug: id}."""
     with app.app_context():
         kefir = Category(slug="kefir", name="Kefir")
         items = [
@@ -209,11 +214,13 @@ def test_best_sellers_are_ranked_by_revenue_and_by_units(app, products):
     record_order(app, products, at, [("water-kefir", 20, 500)], "refunded")
     chosen = days(date(2026, 11, 20), date(2026, 11, 20))
     with app.app_context():
-        by_revenue = [(p.slug, p.units, p.revenue_pence) for p in top_products(chosen, "revenue")]
-        by_units = [p.slug for p in top_products(chosen, "units")]
-    assert by_revenue == [("kefir-grains", 2, 2400), ("milk-kefir", 5, 2250),
-                          ("water-kefir", 1, 500)]
-    assert by_units == ["milk-kefir", "kefir-grains", "water-kefir"]
+        by_revenue, by_units = top_products(chosen)
+        top_two = top_products(chosen, limit=2)
+    assert [(p.slug, p.units, p.revenue_pence) for p in by_revenue] == [
+        ("kefir-grains", 2, 2400), ("milk-kefir", 5, 2250), ("water-kefir", 1, 500)]
+    assert [p.slug for p in by_units] == ["milk-kefir", "kefir-grains", "water-kefir"]
+    assert [[p.slug for p in top] for top in top_two] == [["kefir-grains", "milk-kefir"],
+                                                           ["milk-kefir", "kefir-grains"]]
 
 
 def test_the_funnel_counts_baskets_checkouts_and_payments_in_the_range(app, products):
