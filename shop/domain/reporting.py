@@ -136,14 +136,16 @@ def offset_changes(
     probe = start
     while probe < end:
         # Checked a day at a time: clocks change at most once a day, and a change is then
-        # found to the second by halving the day.
+        # found to the second by halving the day (offsets change on whole seconds).
         step = min(probe + timedelta(days=1), end)
         if offset(step) != changes[-1][1]:
-            low, high = probe, step
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                low, high = (middle, high) if offset(middle) == changes[-1][1] else (low, middle)
-            changes.append((high, offset(high)))
+            low, high = int(probe.timestamp()), int(step.timestamp())
+            while high - low > 1:
+                middle = (low + high) // 2
+                at = datetime.fromtimestamp(middle, UTC)
+                low, high = (middle, high) if offset(at) == changes[-1][1] else (low, middle)
+            at = datetime.fromtimestamp(high, UTC)
+            changes.append((at, offset(at)))
         probe = step
     return changes
 
