@@ -85,9 +85,12 @@ def seed_orders(app: Flask, count: int, now: datetime, days: int = 365, seed: in
     goods subtotals spread either side of the £25 threshold. Baskets exist only for the
     last 30 days, as purge-baskets leaves them. Rows go in by the thousand (executemany).
     """
+    from shop.domain.delivery import bank_holidays_around, estimate_delivery
     from shop.models import Basket, Order, OrderLine, OrderStatus
 
     rng = random.Random(seed)
+    holidays = bank_holidays_around(now) | bank_holidays_around(now - timedelta(days=days))
+    today = now.astimezone(LONDON).date()
     with app.app_context():
         products = db.session.execute(
             select(Product.id, Product.slug, Product.name, Product.price_pence)
@@ -97,31 +100,30 @@ def seed_orders(app: Flask, count: int, now: datetime, days: int = 365, seed: in
         orders, lines, baskets = [], [], []
         for n in range(count):
             placed = now - timedelta(seconds=rng.randrange(days * 86_400))
-            age_days = (now - placed).days
+            estimate = estimate_delivery(placed, bank_holidays=holidays)
             roll = rng.random()
             if roll < 0.03:
                 status = OrderStatus.REFUNDED
             elif roll < 0.07:
                 status = OrderStatus.EXPIRED
-            elif age_days < 1:
+            elif estimate.dispatch_date >= today:
                 status = OrderStatus.PAID
-            elif age_days < 3:
+            elif estimate.delivery_date >= today:
                 status = OrderStatus.DISPATCHED
             else:
                 status = OrderStatus.DELIVERED
-            picked = rng.sample(products, rng.randint(1, 4))
-            order_lines = [(p, rng.randint(1, 3)) for p in picked]
+            picked = rng.sample(products, rng.choice((1, 1, 2, 2, 3, 4)))
+            order_lines = [(p, rng.choice((1, 1, 1, 2, 2, 3))) for p in picked]
             subtotal = sum(p.price_pence * quantity for p, quantity in order_lines)
             delivery = 0 if subtotal > 2500 else 395
             order_id = first + n
-            day = placed.astimezone(LONDON).date()
             orders.append({
                 "id": order_id, "number": f"KS-{order_id:06d}", "status": status,
                 "email": f"customer{n % 5000}@example.com", "name": f"Customer {n % 5000}",
                 "phone": "", "address_line1": f"{n % 200 + 1} Kefir Lane", "address_line2": "",
                 "city": "Bath", "postcode": "BA1 1AA", "subtotal_pence": subtotal,
                 "delivery_pence": delivery, "total_pence": subtotal + delivery,
-                "dispatch_date": day, "delivery_date": day + timedelta(days=1),
+                "dispatch_date": estimate.dispatch_date, "delivery_date": estimate.delivery_date,
                 "created_at": placed, "expires_at": placed + timedelta(minutes=30),
                 "paid_at": None if status == OrderStatus.EXPIRED else placed,
                 "updated_at": placed,
@@ -129,7 +131,7 @@ def seed_orders(app: Flask, count: int, now: datetime, days: int = 365, seed: in
             lines += [{"order_id": order_id, "product_id": p.id, "product_slug": p.slug,
                        "product_name": p.name, "unit_price_pence": p.price_pence,
                        "quantity": quantity} for p, quantity in order_lines]
-            if age_days < 30:
+            if now - placed < timedelta(days=30):
                 # Two more baskets were started for every one that reached checkout.
                 baskets += [{"token": f"bench-{n}-{k}", "created_at": placed,
                              "updated_at": placed} for k in range(3)]

@@ -54,17 +54,12 @@ class ColumnChart:
         return self.width - 8.0
 
 
-def nice_ceiling(value: int) -> int:
+def nice_step(value: float) -> int:
     """The smallest of 1, 2, 2.5, 5 × a power of ten that is at least `value` (at least 1)."""
-    if value <= 1:
-        return 1
     power = 1
     while power * 10 < value:
         power *= 10
-    for step in (1, 2, 2.5, 5, 10):
-        if step * power >= value:
-            return int(step * power)
-    return 10 * power  # pragma: no cover  (the loop always returns)
+    return int(next(step * power for step in (1, 2, 2.5, 5, 10) if step * power >= value))
 
 
 def column_chart(
@@ -77,18 +72,21 @@ def column_chart(
     kinds: list[str] | None = None,
     line: list[int] | None = None,
     marker: tuple[int, str] | None = None,
-    width: int = 640,
-    height: int = 240,
+    width: int = 400,
+    height: int = 220,
 ) -> ColumnChart:
     """Columns for `values`, with an optional dashed `line` series over the same slots.
 
     `x_labels` are (slot edge, text) pairs: 0 is the left edge of the first column.
     `y_label` formats a value for the axis. `marker` draws a vertical line at a slot edge.
     """
-    left, top, bottom = 64.0, 22.0, height - 28.0
+    # Room above the plot for the marker's label, clear of the tallest column's value.
+    left, top, bottom = 48.0, 32.0, height - 24.0
     plot_width, plot_height = width - 8 - left, bottom - top
     slot = plot_width / max(len(values), 1)
-    peak = nice_ceiling(max([*values, *(line or []), 1]))
+    # Four gridlines a round step apart, the highest at or above the largest value.
+    step = nice_step(max([*values, *(line or []), 1]) / 4)
+    peak = step * 4
     scale = plot_height / peak
 
     def x_at(edge: float) -> float:
@@ -107,8 +105,7 @@ def column_chart(
             value_label=value_labels[n] if value_labels else "",
             kind=kinds[n] if kinds else "",
         ))
-    y_ticks = [Tick(round(bottom - plot_height * n / 4, 2), y_label(peak * n // 4))
-               for n in range(5)]
+    y_ticks = [Tick(round(bottom - plot_height * n / 4, 2), y_label(step * n)) for n in range(5)]
     points = " ".join(f"{x_at(n + 0.5)},{round(bottom - v * scale, 2)}"
                       for n, v in enumerate(line or []))
     return ColumnChart(
@@ -123,41 +120,17 @@ def label_every(count: int, most: int = 7) -> int:
     return max(1, ceil(count / most))
 
 
-@dataclass(frozen=True)
-class Row:
-    label: str
-    value_label: str
-    y: float
-    bar_width: float
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """Horizontal bars, one per row, each with its label above and its value beside it."""
-
-    width: int
-    height: int
-    bar_height: float
-    rows: list[Row]
-
-
-def bar_chart(items: list[tuple[str, int, str]], width: int = 640) -> BarChart:
-    """One bar per (label, value, value label), as long as the value against the largest."""
-    row_height, bar_height, value_room = 44.0, 18.0, 120.0
-    peak = max([value for _, value, _ in items] + [1])
-    rows = [
-        Row(label, value_label, round(n * row_height + 22, 2),
-            round((width - value_room) * value / peak, 2))
-        for n, (label, value, value_label) in enumerate(items)
-    ]
-    return BarChart(width, int(len(items) * row_height + 4), bar_height, rows)
+def bar_lengths(values: list[int]) -> list[float]:
+    """Each value as a percentage of the largest: the lengths of a list's bars."""
+    peak = max([*values, 1])
+    return [round(100 * value / peak, 2) for value in values]
 
 
 # --- The reports page's charts ----------------------------------------------------------------
 
-def whole_pounds(pence: int) -> str:
-    """An axis label: £1,250 (pence dropped; the tables keep them)."""
-    return f"£{pence // 100:,}"
+def axis_pounds(pence: int) -> str:
+    """An axis label: £1,250 for whole pounds, else £2.50."""
+    return format_gbp(pence) if pence % 100 else f"£{pence // 100:,}"
 
 
 def daily_revenue_chart(sales: Sales, previous: Sales) -> ColumnChart:
@@ -169,7 +142,7 @@ def daily_revenue_chart(sales: Sales, previous: Sales) -> ColumnChart:
         [f"{day.date:%a %-d %b}: {format_gbp(day.revenue_pence)} from {day.orders} "
          f"order{'' if day.orders == 1 else 's'}" for day in days],
         [(n + 0.5, f"{day.date:%-d %b}") for n, day in enumerate(days) if n % every == 0],
-        whole_pounds,
+        axis_pounds,
         line=[day.revenue_pence for day in previous.days] if previous.orders else None,
     )
 
@@ -177,7 +150,7 @@ def daily_revenue_chart(sales: Sales, previous: Sales) -> ColumnChart:
 def histogram_chart(bars: list[HistogramBar], free_over_pence: int) -> ColumnChart:
     """Orders per subtotal bucket; free-delivery buckets hatched, the threshold marked."""
     first_free = next(n for n, bar in enumerate(bars) if bar.bucket.free)
-    edges = [(n, whole_pounds(bar.bucket.above_pence)) for n, bar in enumerate(bars)
+    edges = [(n, axis_pounds(bar.bucket.above_pence)) for n, bar in enumerate(bars)
              if bar.bucket.above_pence is not None and (n - first_free) % 2 == 0]
     return column_chart(
         [bar.orders for bar in bars],

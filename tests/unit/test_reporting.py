@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shop.admin.charts import bar_chart, column_chart, nice_ceiling
+from shop.admin.charts import axis_pounds, bar_lengths, column_chart, nice_step
 from shop.domain.reporting import (
     MAX_DAYS,
     DateRange,
@@ -149,10 +149,14 @@ def test_no_range_is_longer_than_a_leap_year():
     assert MAX_DAYS == 366
 
 
-@pytest.mark.parametrize(("value", "ceiling"),
-                         [(0, 1), (1, 1), (2, 2), (3, 5), (101, 200), (250, 250), (12_000, 20_000)])
-def test_an_axis_ends_at_a_round_number(value, ceiling):
-    assert nice_ceiling(value) == ceiling
+@pytest.mark.parametrize(("value", "step"), [(0, 1), (0.25, 1), (1, 1), (1.5, 2), (3, 5),
+                                             (101, 200), (250, 250), (12_000.5, 20_000)])
+def test_gridlines_are_a_round_step_apart(value, step):
+    assert nice_step(value) == step
+
+
+def test_a_money_axis_drops_pence_only_from_whole_pounds():
+    assert [axis_pounds(p) for p in (0, 25_000, 123_400, 250)] == ["£0", "£250", "£1,234", "£2.50"]
 
 
 def test_columns_stand_on_the_axis_and_the_largest_reaches_the_top_at_a_round_peak():
@@ -165,6 +169,5 @@ def test_columns_stand_on_the_axis_and_the_largest_reaches_the_top_at_a_round_pe
 
 
 def test_bars_are_as_long_as_their_value_against_the_largest():
-    chart = bar_chart([("Grains", 300, "300"), ("Kefir", 150, "150"), ("Soap", 0, "0")])
-    assert [row.bar_width for row in chart.rows] == [520.0, 260.0, 0.0]
-    assert [row.y for row in chart.rows] == sorted(row.y for row in chart.rows)
+    assert bar_lengths([300, 150, 0]) == [100.0, 50.0, 0.0]
+    assert bar_lengths([0, 0]) == [0.0, 0.0]

@@ -6,11 +6,10 @@ from flask import Response, abort, current_app, render_template, request, stream
 
 from shop.admin import bp
 from shop.admin.auth import admin_required
-from shop.admin.charts import bar_chart, bucket_label, daily_revenue_chart, histogram_chart
+from shop.admin.charts import bar_lengths, bucket_label, daily_revenue_chart, histogram_chart
 from shop.admin.exports import order_lines_csv
-from shop.admin.reports import Funnel, sales_report
+from shop.admin.reports import sales_report
 from shop.domain import LONDON
-from shop.domain.money import format_gbp
 from shop.domain.reporting import (
     COVER_WARNING_DAYS,
     PRESETS,
@@ -18,7 +17,6 @@ from shop.domain.reporting import (
     RangeError,
     parse_range,
     percent_change,
-    round_half_up,
 )
 from shop.web import now
 
@@ -28,17 +26,6 @@ def _requested_range() -> DateRange:
     args = request.args
     return parse_range(args.get("range"), args.get("from"), args.get("to"),
                        now().astimezone(LONDON).date())
-
-
-def _funnel_steps(funnel: Funnel) -> list[tuple[str, int, str]]:
-    def of_baskets(count: int) -> str:
-        if not funnel.baskets:
-            return str(count)
-        return f"{count} ({round_half_up(count * 100, funnel.baskets)}%)"
-
-    return [("Baskets started", funnel.baskets, str(funnel.baskets)),
-            ("Baskets that placed an order", funnel.checkouts, of_baskets(funnel.checkouts)),
-            ("Orders paid", funnel.paid, of_baskets(funnel.paid))]
 
 
 @bp.get("/reports/")
@@ -52,14 +39,13 @@ def reports():
                                form=request.args, report=None), exc.status
     report = sales_report(chosen, now(), current_app.config["FREE_DELIVERY_OVER_PENCE"],
                           current_app.config["LOW_STOCK_THRESHOLD"])
+    funnel = report.funnel
     charts = {
         "daily": daily_revenue_chart(report.sales, report.previous),
         "histogram": histogram_chart(report.histogram, report.free_over_pence),
-        "by_revenue": bar_chart([(p.name, p.revenue_pence, format_gbp(p.revenue_pence))
-                                 for p in report.top_by_revenue]),
-        "by_units": bar_chart([(p.name, p.units, f"{p.units} unit{'' if p.units == 1 else 's'}")
-                               for p in report.top_by_units]),
-        "funnel": bar_chart(_funnel_steps(report.funnel)),
+        "by_revenue": bar_lengths([p.revenue_pence for p in report.top_by_revenue]),
+        "by_units": bar_lengths([p.units for p in report.top_by_units]),
+        "funnel": bar_lengths([funnel.baskets, funnel.checkouts, funnel.paid]),
     }
     return render_template(
         "admin/reports/index.html", presets=PRESETS, error=None,
