@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import random
+import re
+import urllib.parse
+import urllib.request
 from datetime import datetime, timedelta
 from itertools import cycle
 
@@ -76,6 +80,19 @@ def add_admin(app: Flask) -> tuple[str, str]:
         db.session.commit()
         db.session.remove()
     return ADMIN_EMAIL, ADMIN_PASSWORD
+
+
+def admin_cookie(base_url: str, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> str:
+    """Sign in through the admin's login form; the Cookie header of the signed-in session."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{base_url}/admin/login", timeout=10) as response:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token})
+    with browser.open(f"{base_url}/admin/login", data=form.encode(), timeout=10) as response:
+        if not response.url.endswith("/admin/"):
+            raise RuntimeError(f"signing in as {email} failed: landed on {response.url}")
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)
 
 
 def seed_orders(app: Flask, count: int, now: datetime, days: int = 365, seed: int = 18) -> None:

@@ -26,6 +26,8 @@ class Target:
     indexable: bool = True
     #: True for a page that needs something in the basket: the audits send a basket's cookie.
     basket: bool = False
+    #: True for a back-office page: the audits and the benchmark sign in as an admin first.
+    admin: bool = False
 
     def url(self, base: str, **slugs: str) -> str | None:
         """The full URL, or None when a slug it needs does not exist (yet)."""
@@ -43,6 +45,9 @@ HOME = Target("home", "/")
 CATALOGUE = Target("catalogue", "/products/")
 PRODUCT = Target("product", "/products/{product}")
 ARTICLE = Target("blog article", "/blog/{post}")
+#: The owner's reports, over the last 30 days (the benchmark seeds 100,000 orders first).
+REPORTS = Target("reports", "/admin/reports/", indexable=False, admin=True, goal=0.1)
+DISPATCH = Target("dispatch", "/admin/dispatch/", indexable=False, admin=True)
 BASKET_ADD = Target("basket add", "/api/v1/basket/items", method="POST",
                     json={"slug": "{product}", "quantity": 1}, status=201, goal=0.25)
 
@@ -54,11 +59,13 @@ AUDITED_PAGES = [
     Target("basket", "/basket", indexable=False, basket=True),
     Target("checkout", "/checkout", indexable=False, basket=True),
     ARTICLE,
+    REPORTS,
+    DISPATCH,
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its
 #: status yet (the article and the basket before their branches land) prints n/a.
-BENCH_TARGETS = [HOME, CATALOGUE, PRODUCT, ARTICLE, BASKET_ADD]
+BENCH_TARGETS = [HOME, CATALOGUE, PRODUCT, ARTICLE, BASKET_ADD, REPORTS]
 
 #: The demo product every audited or timed product page shows.
 DEMO_PRODUCT = "live-milk-kefir-grains"
