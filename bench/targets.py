@@ -21,6 +21,9 @@ class Target:
     status: int = 200
     #: The benchmark's goal: at least this fraction of the ceiling page's requests per second.
     goal: float = 0.5
+    #: Instead, for a page whose work grows with the shop's history (a report over thousands
+    #: of orders), the most its median request may take, in milliseconds.
+    p50_goal_ms: float | None = None
     #: False for a page kept out of search engines on purpose (noindex): a basket is no
     #: landing page, so Lighthouse's "is crawlable" audit does not apply to it.
     indexable: bool = True
@@ -45,8 +48,8 @@ HOME = Target("home", "/")
 CATALOGUE = Target("catalogue", "/products/")
 PRODUCT = Target("product", "/products/{product}")
 ARTICLE = Target("blog article", "/blog/{post}")
-#: The owner's reports, over the last 30 days (the benchmark seeds 100,000 orders first).
-REPORTS = Target("reports", "/admin/reports/", indexable=False, admin=True, goal=0.1)
+#: The owner's reports over the last 30 days, among 100,000 orders (the benchmark seeds them).
+REPORTS = Target("reports", "/admin/reports/", indexable=False, admin=True, p50_goal_ms=250)
 DISPATCH = Target("dispatch", "/admin/dispatch/", indexable=False, admin=True)
 BASKET_ADD = Target("basket add", "/api/v1/basket/items", method="POST",
                     json={"slug": "{product}", "quantity": 1}, status=201, goal=0.25)

@@ -16,7 +16,8 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Integer,
-    and_,
+    Select,
+    String,
     case,
     cast,
     distinct,
@@ -89,8 +90,31 @@ def as_date(day_number: int) -> date:
     return UNIX_EPOCH + timedelta(days=day_number)
 
 
-def _sold_between(start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(Order.status.in_(SALE_STATUSES), Order.paid_at >= start, Order.paid_at < end)
+class _not_indexed(FunctionElement):
+    """A column that SQLite must not look up by its own index (compiled as `+column`)."""
+
+    type = String()
+    inherit_cache = True
+    name = "not_indexed"
+
+
+@compiles(_not_indexed, "sqlite")
+def _not_indexed_sqlite(element: _not_indexed, compiler, **kw) -> str:
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+@compiles(_not_indexed)
+def _not_indexed_standard(element: _not_indexed, compiler, **kw) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+def _sold_between(query: Select, start: datetime, end: datetime) -> Select:
+    """The query narrowed to the orders sold between two instants, read in payment order."""
+    # Without ANALYZE statistics (a fresh file, or one never analysed) SQLite would rather
+    # read every delivered order through ix_orders_status than one range of ix_orders_sales;
+    # a unary + is its documented way to rule an index out.
+    return query.where(_not_indexed(Order.status).in_(SALE_STATUSES), Order.paid_at >= start,
+                       Order.paid_at < end)
 
 
 @dataclass(frozen=True)
@@ -153,15 +177,11 @@ def _sales_by_date(span: DateRange) -> dict[date, SalesDay]:
 
 
 def _daily_sales(start: datetime, end: datetime):
-    sold = (
-        select(
-            shop_day(Order.paid_at, start, end).label("day"),
-            Order.total_pence,
-            Order.delivery_pence,
-        )
-        .where(_sold_between(start, end))
-        .subquery()
-    )
+    sold = _sold_between(
+        select(shop_day(Order.paid_at, start, end).label("day"), Order.total_pence,
+               Order.delivery_pence),
+        start, end,
+    ).subquery()
     # Grouped outside the subquery: PostgreSQL matches GROUP BY to the select list by text,
     # and the day's expression carries parameters that would be numbered apart.
     return (
@@ -208,17 +228,16 @@ def top_products(chosen: DateRange, limit: int = 8) -> tuple[list[ProductSales],
 def _units_and_revenue(start: datetime, end: datetime) -> Subquery:
     """Units and goods revenue sold between two instants, by product id."""
     # Summed by id before products are joined: one product lookup per product, not per line.
-    return (
+    return _sold_between(
         select(
             OrderLine.product_id,
             func.sum(OrderLine.quantity).label("units"),
             func.sum(OrderLine.quantity * OrderLine.unit_price_pence).label("revenue"),
         )
         .join(Order, Order.id == OrderLine.order_id)
-        .where(_sold_between(start, end))
-        .group_by(OrderLine.product_id)
-        .subquery()
-    )
+        .group_by(OrderLine.product_id),
+        start, end,
+    ).subquery()
 
 
 @dataclass(frozen=True)
@@ -240,7 +259,7 @@ def subtotal_histogram(chosen: DateRange, free_over_pence: int) -> list[Histogra
         (subtotal > high, len(buckets) - 1),
         else_=(subtotal - low - 1) // BUCKET_PENCE + 1,
     )
-    sold = select(index.label("bucket")).where(_sold_between(start, end)).subquery()
+    sold = _sold_between(select(index.label("bucket")), start, end).subquery()
     counts = dict(db.session.execute(
         select(sold.c.bucket, func.count()).group_by(sold.c.bucket)
     ).all())

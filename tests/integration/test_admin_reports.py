@@ -384,3 +384,30 @@ def test_the_page_runs_the_same_queries_for_one_order_as_for_sixty(admin_client,
     with counted_queries(app) as many:
         assert admin_client.get("/admin/reports/?range=30d").status_code == 200
     assert len(few) == len(many) <= 10, many
+
+
+def test_sqlite_reads_sales_by_payment_time_even_without_statistics(tmp_path, clock):
+    """A never-analysed SQLite file must not read every delivered order through its status."""
+    from shop import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "test",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'plans.sqlite3'}", "CLOCK": clock})
+    with app.app_context():
+        db.create_all()
+        with counted_queries(app) as statements:
+            chosen = days(date(2026, 11, 1), date(2026, 11, 25))
+            sales_with_previous(chosen)
+            subtotal_histogram(chosen, 2500)
+            top_products(chosen)
+            low_stock(NOW, 5)
+        plans = []
+        with db.engine.connect() as conn:
+            for statement in statements:
+                parameters = [None] * statement.count("?")
+                plans.append(" ".join(row[-1] for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, tuple(parameters)).all()))
+        db.engine.dispose()
+    assert len(plans) == 4
+    for plan in plans:
+        assert "ix_orders_sales (paid_at>? AND paid_at<?)" in plan
+        assert "ix_orders_status" not in plan
