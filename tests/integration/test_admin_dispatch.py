@@ -9,8 +9,8 @@ import pytest
 from conftest import form_csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from orders_data import add_products, london, record_order
 from sqlalchemy import select
-from test_admin_reports import add_products, london, record_order
 
 from shop.extensions import db
 from shop.models import Order, OutboxEmail

@@ -7,7 +7,7 @@ import io
 
 import pytest
 from flask import Flask
-from test_admin_reports import add_products, london, record_order
+from orders_data import add_products, london, record_order
 
 
 @pytest.fixture
