@@ -7,7 +7,6 @@ sets, so a product read from the API can be sent back unchanged.
 
 from __future__ import annotations
 
-
 from pydantic import Field
 
 from shop.domain.fields import NAMEABLE, Ignored, Input, slug, text, whole_number

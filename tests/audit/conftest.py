@@ -23,6 +23,8 @@ class DemoShop:
     slugs: dict[str, str]
     #: A Cookie header for a basket holding the demo product, for pages that need one.
     basket_cookie: str
+    #: The demo shop's database, for audits that add to it (an admin, orders to report).
+    database_url: str
 
 
 @pytest.fixture(scope="session")
@@ -52,5 +54,5 @@ def demo_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoShop]:
         assert response.status == 201
         cookie = "; ".join(value.split(";", 1)[0]
                            for value in response.headers.get_all("Set-Cookie"))
-    yield DemoShop(base, slugs, cookie)
+    yield DemoShop(base, slugs, cookie, url)
     servers.stop()
