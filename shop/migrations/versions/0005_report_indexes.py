@@ -1,6 +1,6 @@
 """orders and baskets: indexes for the owner's reports
 
-Revision ID: 0003_report_indexes
+Revision ID: 0005_report_indexes
 Revises: a1_admin
 Create Date: 2026-11-27 23:30:00
 
@@ -8,7 +8,7 @@ Create Date: 2026-11-27 23:30:00
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0003_report_indexes"
+revision = "0005_report_indexes"
 down_revision = "a1_admin"
 branch_labels = None
 depends_on = None
