@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal, Self
 
 from flask import url_for
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from blog.schemas import Post
 from shop.basket.service import PricedBasket
@@ -370,3 +370,53 @@ class Refund(Input):
     restock: bool = Field(
         False, description="Put the order's items back on sale (the goods are back, or never left)."
     )
+
+
+# --- Admin reports -----------------------------------------------------------------------------
+
+
+#: A shop day as the reports read it: YYYY-MM-DD in 2000–2999 (checked by the domain's rule,
+#: which tells an unreadable date, 400, from one out of range, 422).
+ShopDay = Annotated[
+    str | None,
+    WithJsonSchema({"type": "string", "format": "date", "pattern": "^2[0-9]{3}-"}),
+]
+
+
+class SalesQuery(Query):
+    model_config = Query.model_config | {"populate_by_name": True}
+
+    first: ShopDay = Field(None, alias="from", description="First shop day (default: to's).")
+    last: ShopDay = Field(None, alias="to", description="Last shop day (default: today).")
+
+
+class SalesDay(BaseModel):
+    date: date
+    orders: Pence
+    revenue_pence: Pence
+
+
+class SalesReport(BaseModel):
+    """Paid, dispatched and delivered orders net of refunds, by shop day (Europe/London)."""
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}
+
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    days: list[SalesDay]
+    orders: Pence
+    revenue_pence: Pence
+    average_order_pence: Pence
+    free_delivery_share: Annotated[float, Field(ge=0, le=1)]
+
+    @classmethod
+    def of(cls, sales) -> Self:
+        """A range's sales (shop.admin.reports.Sales) in SPEC §2's shape, with the range."""
+        return cls(
+            first=sales.range.first, last=sales.range.last,
+            days=[SalesDay(date=day.date, orders=day.orders, revenue_pence=day.revenue_pence)
+                  for day in sales.days],
+            orders=sales.orders, revenue_pence=sales.revenue_pence,
+            average_order_pence=sales.average_order_pence,
+            free_delivery_share=sales.free_delivery_share,
+        )
