@@ -59,16 +59,16 @@ def purge_baskets(now: Clock) -> int:
 class Job:
     run: Callable[[Clock], int]
     schedule: Callable[[datetime], bool]
-    what: str  # for the log: "expired 3 orders"
+    what: str  # for the log, e.g. "emails sent: 3"
     # A run that finds the job locked (another worker has it) tries again this much later.
     retry_delay: int = 5
 
 
 #: Every job, by name. huey's crontab reads UTC.
 JOBS = {
-    "expire-orders": Job(expire_orders, crontab(), "expired {} unpaid orders"),
-    "send-emails": Job(send_emails, crontab(), "sent {} emails"),
-    "purge-baskets": Job(purge_baskets, crontab(minute="30", hour="3"), "purged {} baskets"),
+    "expire-orders": Job(expire_orders, crontab(), "unpaid orders expired: {}"),
+    "send-emails": Job(send_emails, crontab(), "emails sent: {}"),
+    "purge-baskets": Job(purge_baskets, crontab(minute="30", hour="3"), "old baskets deleted: {}"),
 }
 
 
