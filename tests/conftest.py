@@ -264,6 +264,9 @@ class AppServers:
             "WEB_CONCURRENCY": str(workers),
             "SECRET_KEY": "test-secret",
             "LOG_LEVEL": "WARNING",
+            # No jobs worker beside the server unless a test asks for one: on two cores it
+            # only slows the servers' start.
+            "EMBEDDED_WORKER": "0",
             # Keys given, so serve.sh starts no Stripe sandbox of its own.
             "STRIPE_SECRET_KEY": "sk_test_kefir_shop",
             "STRIPE_PUBLISHABLE_KEY": "pk_test_kefir_shop",

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +20,7 @@ from conftest import LOCALSTRIPE, WEBHOOK_SECRET
 from flask import Flask
 from huey import RedisExpireHuey, SqliteHuey
 from huey.exceptions import TaskLockedException
-from servers import SmtpSink, free_port
+from servers import SmtpSink, free_port, race
 from sqlalchemy import select, update
 
 from shop import ROOT, create_app
@@ -47,11 +46,10 @@ def place_unpaid(app: Flask, clock, slug: str = "kefir-soap-bar", quantity: int 
         return order.number
 
 
-def order(app: Flask, number: str) -> Order:
+def status_and_intent(app: Flask, number: str) -> tuple[str, str]:
     with app.app_context():
-        found = db.session.scalar(select(Order).where(Order.number == number))
-        db.session.expunge(found)
-        return found
+        query = select(Order.status, Order.payment_intent_id).where(Order.number == number)
+        return tuple(db.session.execute(query).one())
 
 
 def outbox(app: Flask) -> list[OutboxEmail]:
@@ -124,23 +122,15 @@ def test_two_workers_racing_on_one_job_run_it_once(app: Flask, clock, broker: st
     with app.app_context():
         queue_email("ada@example.com", "Hello", "Body")
         db.session.commit()
-    start = threading.Barrier(2)
-    outcomes: list[object] = []
-
-    def worker() -> None:
-        start.wait()
+    def worker() -> object:
         try:
-            outcomes.append(jobs.tasks["send-emails"].call_local())
+            return jobs.tasks["send-emails"].call_local()
         except TaskLockedException:
-            outcomes.append("locked")
+            return "locked"
 
     with SmtpSink(delay=0.5) as sink:
         app.config.update(sink.settings())
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        outcomes = race(worker)
     assert sorted(outcomes, key=str) == [1, "locked"]
     assert len(sink.messages) == 1
     assert not jobs.huey.is_locked("send-emails")  # given back once the run ended
@@ -156,10 +146,10 @@ def test_release_expired_expires_the_order_cancels_its_intent_and_queues_the_ema
     clock.at += timedelta(minutes=1)
     assert runner.invoke(args=["release-expired"]).output == "Expired 1 unpaid orders.\n"
     assert runner.invoke(args=["release-expired"]).output == "Expired 0 unpaid orders.\n"
-    expired = order(app, number)
-    assert expired.status == "expired"
-    intent = stripe.StripeClient("sk_test_kefir_shop", base_addresses={"api": LOCALSTRIPE})
-    assert intent.v1.payment_intents.retrieve(expired.payment_intent_id).status == "canceled"
+    status, intent = status_and_intent(app, number)
+    assert status == "expired"
+    sdk = stripe.StripeClient("sk_test_kefir_shop", base_addresses={"api": LOCALSTRIPE})
+    assert sdk.v1.payment_intents.retrieve(intent).status == "canceled"
     [queued] = outbox(app)
     assert queued.subject == f"Your Kefir Shop order {number} has expired"
     assert "Nothing was charged" in queued.body and "2 × Kefir & Oat Soap Bar" in queued.body
@@ -173,7 +163,7 @@ def test_an_order_replaced_by_a_second_checkout_gets_no_expiry_email(app: Flask,
                "address": {"line1": "1 Kefir Lane", "city": "Bath", "postcode": "BA1 1AA"}}
     first = client.post("/api/v1/checkout", json=details).get_json()["order"]["number"]
     client.post("/api/v1/checkout", json=details)
-    assert order(app, first).status == "expired"
+    assert status_and_intent(app, first)[0] == "expired"
     assert outbox(app) == []
 
 
@@ -208,7 +198,7 @@ def test_the_worker_expires_an_unpaid_order_and_sends_its_email_by_itself(
     finally:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=20) == 0, log.read_text()
-    assert order(app, number).status == "expired"
+    assert status_and_intent(app, number)[0] == "expired"
     [eml] = emails.glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["Subject"] == f"Your Kefir Shop order {number} has expired"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import form_csrf_token
 from flask import Flask
-from servers import SmtpSink, black_hole, free_port
+from servers import SmtpSink, black_hole, free_port, race
 from sqlalchemy import select
 
 from shop import ROOT
@@ -150,21 +149,13 @@ def test_a_mailbox_the_server_refuses_for_good_is_dead_lettered_at_once(app, clo
 
 def test_two_senders_racing_on_one_email_send_it_once(app, clock):
     email_id = queue(app)
-    start = threading.Barrier(2)
-    sent: list[int] = []
-
-    def sender() -> None:
+    def sender() -> int:
         with app.app_context():
-            start.wait()
-            sent.append(deliver_outbox(clock.now))
+            return deliver_outbox(clock.now)
 
     with SmtpSink(delay=0.5) as sink:
         app.config.update(sink.settings())
-        threads = [threading.Thread(target=sender) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        sent = race(sender)
     assert sorted(sent) == [0, 1]
     assert len(sink.messages) == 1
     assert row(app, email_id).attempts == 1
