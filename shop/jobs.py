@@ -29,26 +29,29 @@ from shop.mail import deliver_outbox
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
+Now = Callable[[], datetime]
 _building = threading.Lock()
 #: A job's lock outlives a worker killed while holding it by at most this long (Redis only;
 #: a SQLite queue serves one machine, whose worker clears stale locks when it starts).
 LOCK_SECONDS = 600
+#: A run that fails, or finds its job locked by another worker, is tried twice more, this far
+#: apart (seconds).
+RETRY_SECONDS = 5
 
 
-def expire_orders(now: Clock) -> int:
+def expire_orders(now: Now) -> int:
     """Expire unpaid orders past their hold: stock back on sale, intent cancelled, email queued."""
     from shop.checkout.orders import expire_unpaid
 
     return len(expire_unpaid(now()))
 
 
-def send_emails(now: Clock) -> int:
+def send_emails(now: Now) -> int:
     """Send the queued emails that are due."""
     return deliver_outbox(now)
 
 
-def purge_baskets(now: Clock) -> int:
+def purge_baskets(now: Now) -> int:
     """Delete baskets nobody has changed for 30 days."""
     from shop.basket.service import purge_stale_baskets
 
@@ -57,11 +60,9 @@ def purge_baskets(now: Clock) -> int:
 
 @dataclass(frozen=True)
 class Job:
-    run: Callable[[Clock], int]
+    run: Callable[[Now], int]
     schedule: Callable[[datetime], bool]
     what: str  # for the log, e.g. "emails sent: 3"
-    # A run that finds the job locked (another worker has it) tries again this much later.
-    retry_delay: int = 5
 
 
 #: Every job, by name. huey's crontab reads UTC.
@@ -140,7 +141,7 @@ def _task(huey: Huey, app: Flask, name: str, job: Job, shared: bool) -> TaskWrap
         return done
 
     run.__name__ = name.replace("-", "_")
-    return huey.periodic_task(job.schedule, name=name, retries=2, retry_delay=job.retry_delay)(run)
+    return huey.periodic_task(job.schedule, name=name, retries=2, retry_delay=RETRY_SECONDS)(run)
 
 
 def send_soon() -> None:

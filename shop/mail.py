@@ -93,18 +93,23 @@ def deliver_outbox(now: Callable[[], datetime]) -> int:
 
     `now` is the clock, read afresh for each email: a lease starts when its send does.
     """
-    due = select(OutboxEmail.id).where(
-        OutboxEmail.sent_at.is_(None),
-        OutboxEmail.dead_at.is_(None),
-        or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now()),
-        or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until <= now()),
-    )
+    due = select(OutboxEmail.id).where(*_claimable(now())).order_by(OutboxEmail.id)
     sent = 0
-    for email_id in db.session.scalars(due.order_by(OutboxEmail.id)).all():
+    for email_id in db.session.scalars(due).all():
         email = _claim(email_id, now())
         if email is not None:
             sent += _send(email, now)
     return sent
+
+
+def _claimable(at: datetime) -> tuple:
+    """Unsent, not dead, due, and nobody's (or its sender's lease has run out)."""
+    return (
+        OutboxEmail.sent_at.is_(None),
+        OutboxEmail.dead_at.is_(None),
+        or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= at),
+        or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until <= at),
+    )
 
 
 def _claim(email_id: int, at: datetime) -> OutboxEmail | None:
@@ -112,15 +117,9 @@ def _claim(email_id: int, at: datetime) -> OutboxEmail | None:
     lease = timedelta(seconds=current_app.config["EMAIL_LEASE_SECONDS"])
     claimed = db.session.execute(
         update(OutboxEmail)
-        .where(
-            OutboxEmail.id == email_id,
-            OutboxEmail.sent_at.is_(None),
-            OutboxEmail.dead_at.is_(None),
-            or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= at),
-            or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until <= at),
-        )
-        # The attempt counts from the claim, so an email that kills its sender every time
-        # still ends up dead-lettered rather than looping for ever.
+        .where(OutboxEmail.id == email_id, *_claimable(at))
+        # The attempt counts from the claim, so that an email whose sender dies every time
+        # (see _send) still ends up dead-lettered rather than tried for ever.
         .values(claimed_until=at + lease, attempts=OutboxEmail.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -129,6 +128,9 @@ def _claim(email_id: int, at: datetime) -> OutboxEmail | None:
 
 
 def _send(email: OutboxEmail, now: Callable[[], datetime]) -> int:
+    if email.attempts > current_app.config["EMAIL_MAX_ATTEMPTS"]:
+        _failed(email, RuntimeError("every try ended with its sender stopped mid-send"), now())
+        return 0
     try:
         _transmit(_message(email), email.id)
     # Whatever goes wrong with one email (server, network, a bug) must not stop the others.
@@ -214,12 +216,18 @@ def requeue(email_id: int) -> OutboxEmail | None:
     return email
 
 
-def undelivered(dead: bool) -> list[OutboxEmail]:
-    """Emails that could not be sent: dead-lettered ones, or those waiting to be retried."""
-    query = select(OutboxEmail).where(OutboxEmail.sent_at.is_(None))
-    if dead:
-        query = query.where(OutboxEmail.dead_at.is_not(None)).order_by(OutboxEmail.dead_at.desc())
-    else:
-        query = query.where(OutboxEmail.dead_at.is_(None), OutboxEmail.attempts > 0).order_by(
-            OutboxEmail.id)
-    return list(db.session.scalars(query.limit(200)))
+def dead_letters() -> list[OutboxEmail]:
+    """Emails given up on, the latest first (at most 200)."""
+    return list(db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.dead_at.is_not(None))
+        .order_by(OutboxEmail.dead_at.desc()).limit(200)
+    ))
+
+
+def waiting_retry() -> list[OutboxEmail]:
+    """Emails that failed and wait for their next try, oldest first (at most 200)."""
+    return list(db.session.scalars(
+        select(OutboxEmail).where(OutboxEmail.sent_at.is_(None), OutboxEmail.dead_at.is_(None),
+                                  OutboxEmail.attempts > 0)
+        .order_by(OutboxEmail.id).limit(200)
+    ))

@@ -14,7 +14,7 @@ import pytest
 from conftest import form_csrf_token
 from flask import Flask
 from servers import SmtpSink, black_hole, free_port, race
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shop import ROOT
 from shop.admin.models import AuditEntry
@@ -193,6 +193,19 @@ def test_a_sender_killed_mid_send_gives_the_email_back_after_its_lease(app, cloc
     assert message["Message-ID"] == message_id
     sent = row(app, email_id)
     assert sent.sent_at == clock.now() and sent.attempts == 2
+
+
+def test_an_email_whose_sender_dies_on_every_try_is_dead_lettered(app, clock):
+    app.config["EMAIL_MAX_ATTEMPTS"] = 3
+    email_id = queue(app)
+    with app.app_context():  # three senders claimed it and were killed before finishing
+        db.session.execute(update(OutboxEmail).where(OutboxEmail.id == email_id)
+                           .values(attempts=3, claimed_until=clock.now()))
+        db.session.commit()
+    assert deliver(app, clock) == 0
+    dead = row(app, email_id)
+    assert dead.dead_at == clock.now() and "stopped mid-send" in dead.last_error
+    assert not list((Path(app.instance_path) / "emails").glob("*.eml"))
 
 
 def test_staff_see_the_emails_page_only_when_signed_in(client):

@@ -8,7 +8,7 @@ from shop.admin import bp
 from shop.admin.audit import record
 from shop.admin.auth import web_actor
 from shop.extensions import db
-from shop.mail import requeue, undelivered
+from shop.mail import dead_letters, requeue, waiting_retry
 from shop.models import OutboxEmail
 from shop.web import now
 
@@ -17,7 +17,7 @@ from shop.web import now
 def emails():
     """Dead-lettered emails, each with a retry button, and emails waiting to be tried again."""
     return render_template(
-        "admin/emails.html", dead=undelivered(dead=True), waiting=undelivered(dead=False)
+        "admin/emails.html", dead=dead_letters(), waiting=waiting_retry()
     )
 
 
