@@ -26,30 +26,30 @@ def seed_demo() -> None:
 @with_appcontext
 def release_expired() -> None:
     """Expire orders left unpaid past their time and put their stock back on sale."""
-    from shop.jobs import expire_orders
+    from shop import jobs
     from shop.web import now
 
-    click.echo(f"Expired {expire_orders(now)} unpaid orders.")
+    click.echo(f"Expired {jobs.expire_orders(now)} unpaid orders.")
 
 
 @click.command("purge-baskets")
 @with_appcontext
 def purge_baskets() -> None:
     """Delete baskets left untouched for 30 days (their cookies have expired too)."""
-    from shop.jobs import purge_baskets
+    from shop import jobs
     from shop.web import now
 
-    click.echo(f"Deleted {purge_baskets(now)} stale baskets.")
+    click.echo(f"Deleted {jobs.purge_baskets(now)} stale baskets.")
 
 
 @click.command("send-emails")
 @with_appcontext
 def send_emails() -> None:
     """Send the queued emails that are due (SMTP when configured, else .eml files)."""
-    from shop.jobs import send_emails
+    from shop import jobs
     from shop.web import now
 
-    click.echo(f"Sent {send_emails(now)} emails.")
+    click.echo(f"Sent {jobs.send_emails(now)} emails.")
 
 
 @click.command("worker")

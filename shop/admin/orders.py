@@ -101,4 +101,3 @@ def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
            {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
             "restocked": restock}, now)
     db.session.commit()
-

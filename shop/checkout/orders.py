@@ -220,4 +220,3 @@ def order_json(order: Order) -> dict:
         "delivery_date": order.delivery_date.isoformat(),
         "email": order.email,
     }
-
