@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serve the shop under gunicorn with several workers, as production does. With no Stripe keys
-# in the environment, start the embedded Stripe sandbox (localstripe) and wire the shop to it.
+# Serve the shop under gunicorn with several workers, as production does, with its background
+# jobs beside it. With no Stripe keys in the environment, start the embedded Stripe sandbox
+# (localstripe) and wire the shop to it.
 # WSGI_APP picks another app factory (the benchmark adds its ceiling page that way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,11 +42,20 @@ if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRE
   echo "Stripe sandbox (localstripe) on $STRIPE_API_BASE; pay with 4242 4242 4242 4242."
 fi
 
+# The background jobs (expiring unpaid orders, sending email, purging baskets) run beside the
+# web server, unless they run as a service of their own (EMBEDDED_WORKER=0, docker-compose).
+if [ "${EMBEDDED_WORKER:-1}" != "0" ]; then
+  "$bin/flask" --app shop worker &
+  WORKER_PID=$!
+fi
+
 # The app writes one JSON line per request itself, so gunicorn's access log stays off.
 "$bin/gunicorn" "${WSGI_APP:-shop:create_app()}" \
   --config scripts/gunicorn.conf.py \
   --bind "${BIND:-127.0.0.1:${PORT}}" --workers "${WEB_CONCURRENCY:-3}" \
   --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
 GUNICORN_PID=$!
-trap 'kill $GUNICORN_PID ${SANDBOX_PID:-} 2>/dev/null' EXIT INT TERM
+# Stopping the server stops the worker too (it finishes the job in hand first).
+stop() { kill $GUNICORN_PID ${WORKER_PID:-} ${SANDBOX_PID:-} 2>/dev/null; wait; }
+trap stop EXIT INT TERM
 wait $GUNICORN_PID

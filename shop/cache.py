@@ -2,9 +2,9 @@
 
 With REDIS_URL set, entries live in Redis, so every app server behind the load balancer
 shares them (and one server's work saves the others theirs); without it, they live in this
-process, which is all a single-server shop needs. Values are JSON. If Redis fails, the cache
-reports a miss and the caller computes the value: the cache can make the shop faster, never
-break it.
+process, which is all a single-server shop needs. Values are JSON. If Redis fails (each call
+gives up after REDIS_TIMEOUTS), the process keeps its entries in its own memory for a few
+seconds before trying Redis again: the cache can make the shop faster, never break it.
 """
 
 from __future__ import annotations
@@ -59,34 +59,57 @@ class LocalCache:
 
 
 class RedisCache:
-    """Redis, shared by every app server."""
+    """Redis, shared by every app server; this process's memory while Redis is unreachable."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    #: After a failure Redis is left alone this long (seconds): a Redis that is down costs
+    #: one timeout, not one per entry on every page.
+    RETRY_AFTER = 10.0
+
+    def __init__(self, url: str, prefix: str, timeouts: dict,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         import redis
 
-        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.redis = redis.Redis.from_url(url, **timeouts)
         self.prefix = prefix
         self.errors = (redis.RedisError, OSError)
+        self.clock = clock
+        self.local = LocalCache(clock=clock)
+        self.down_until = 0.0
+
+    def _up(self) -> bool:
+        return self.clock() >= self.down_until
+
+    def _failed(self, doing: str, exc: Exception) -> None:
+        log.warning("cache %s failed; this process keeps its own for %s s: %s",
+                    doing, self.RETRY_AFTER, exc)
+        self.down_until = self.clock() + self.RETRY_AFTER
 
     def get(self, key: str) -> Any | None:
-        try:
-            raw = self.redis.get(self.prefix + key)
-        except self.errors as exc:
-            log.warning("cache read failed, computing instead: %s", exc)
-            return None
-        return None if raw is None else json.loads(raw)
+        if self._up():
+            try:
+                raw = self.redis.get(self.prefix + key)
+            except self.errors as exc:
+                self._failed("read", exc)
+            else:
+                return None if raw is None else json.loads(raw)
+        return self.local.get(key)
 
     def set(self, key: str, value: Any, ttl: float) -> None:
-        try:
-            self.redis.set(self.prefix + key, json.dumps(value), px=max(1, int(ttl * 1000)))
-        except self.errors as exc:
-            log.warning("cache write failed: %s", exc)
+        if self._up():
+            try:
+                self.redis.set(self.prefix + key, json.dumps(value), px=max(1, int(ttl * 1000)))
+                return
+            except self.errors as exc:
+                self._failed("write", exc)
+        self.local.set(key, value, ttl)
 
     def forget(self, key: str) -> None:
-        try:
-            self.redis.delete(self.prefix + key)
-        except self.errors as exc:
-            log.warning("cache delete failed (the entry lives out its time): %s", exc)
+        self.local.forget(key)
+        if self._up():
+            try:
+                self.redis.delete(self.prefix + key)
+            except self.errors as exc:  # the entry in Redis lives out its time
+                self._failed("delete", exc)
 
 
 def remember(key: str, ttl: float, compute: Callable[[], Any]) -> Any:
@@ -134,4 +157,6 @@ def init_app(app: Flask) -> None:
     """Redis when REDIS_URL is set, else this process."""
     url = app.config.get("REDIS_URL")
     prefix = f"{app.config['RATELIMIT_KEY_PREFIX']}:cache:"
-    app.extensions["shop_cache"] = RedisCache(url, prefix) if url else LocalCache()
+    app.extensions["shop_cache"] = (
+        RedisCache(url, prefix, app.config["REDIS_TIMEOUTS"]) if url else LocalCache()
+    )

@@ -26,31 +26,44 @@ def seed_demo() -> None:
 @with_appcontext
 def release_expired() -> None:
     """Expire orders left unpaid past their time and put their stock back on sale."""
-    from shop.checkout.orders import expire_unpaid
+    from shop import jobs
     from shop.web import now
 
-    expired = expire_unpaid(now())
-    click.echo(f"Expired {len(expired)} unpaid orders.")
+    click.echo(f"Expired {jobs.expire_orders(now)} unpaid orders.")
 
 
 @click.command("purge-baskets")
 @with_appcontext
 def purge_baskets() -> None:
     """Delete baskets left untouched for 30 days (their cookies have expired too)."""
-    from shop.basket.service import purge_stale_baskets
+    from shop import jobs
     from shop.web import now
 
-    click.echo(f"Deleted {purge_stale_baskets(now())} stale baskets.")
+    click.echo(f"Deleted {jobs.purge_baskets(now)} stale baskets.")
 
 
 @click.command("send-emails")
 @with_appcontext
 def send_emails() -> None:
-    """Send the queued emails (SMTP when configured, else .eml files under instance/)."""
-    from shop.mail import deliver_outbox
+    """Send the queued emails that are due (SMTP when configured, else .eml files)."""
+    from shop import jobs
     from shop.web import now
 
-    click.echo(f"Sent {deliver_outbox(now())} emails.")
+    click.echo(f"Sent {jobs.send_emails(now)} emails.")
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=None,
+              help="Threads running jobs (default JOBS_WORKERS, 2).")
+@with_appcontext
+def worker(workers: int | None) -> None:
+    """Run the background jobs until stopped: expiry, email, basket purge."""
+    from flask import current_app
+
+    from shop.jobs import run_worker
+
+    app = current_app._get_current_object()
+    run_worker(app, workers or app.config["JOBS_WORKERS"])
 
 
 @click.command("create-admin")
@@ -123,6 +136,6 @@ def create_api_token(email: str, name: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
-    for command in (seed_demo, release_expired, purge_baskets, send_emails, create_admin,
-                    create_api_token):
+    for command in (seed_demo, release_expired, purge_baskets, send_emails, worker,
+                    create_admin, create_api_token):
         app.cli.add_command(command)

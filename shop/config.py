@@ -51,6 +51,16 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "SMTP_PORT": _int("SMTP_PORT", 587),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        # Certificates to trust for STARTTLS besides the system's (a private relay's CA).
+        "SMTP_CA_FILE": os.environ.get("SMTP_CA_FILE", ""),
+        # Where emails are written as .eml files when SMTP_HOST is unset (instance/emails).
+        "EMAIL_DIR": os.environ.get("EMAIL_DIR", ""),
+        "EMAIL_MAX_ATTEMPTS": _int("EMAIL_MAX_ATTEMPTS", 10),
+        "EMAIL_RETRY_SECONDS": _int("EMAIL_RETRY_SECONDS", 60),
+        # Background jobs' queue: redis://… or sqlite:///…; unset, REDIS_URL when that is set,
+        # else a SQLite file beside the shop's database.
+        "JOBS_URL": os.environ.get("JOBS_URL", ""),
+        "JOBS_WORKERS": _int("JOBS_WORKERS", 2),
         "DELIVERY_FEE_PENCE": _int("DELIVERY_FEE_PENCE", 395),
         "FREE_DELIVERY_OVER_PENCE": _int("FREE_DELIVERY_OVER_PENCE", 2500),
         "DISPATCH_CUTOFF": os.environ.get("DISPATCH_CUTOFF", "14:00"),
@@ -81,6 +91,10 @@ def from_environment(instance: Path = INSTANCE) -> dict:
     }
 
 
+#: Every Redis call (cache, rate limits, job queue) gives up this soon: a Redis that is down
+#: or unreachable costs a page half a second once, then the shop carries on without it.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+
 DEFAULTS: dict = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -103,4 +117,11 @@ DEFAULTS: dict = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": REDIS_TIMEOUTS,
+    "REDIS_TIMEOUTS": REDIS_TIMEOUTS,
+    # Every wait on the mail server (connect, STARTTLS, each command) gives up after this.
+    "SMTP_TIMEOUT": 10,
+    # A sender holds an email this long: past it, a process that died mid-send has given it
+    # back. Longer than any one send can take (a few SMTP commands of SMTP_TIMEOUT each).
+    "EMAIL_LEASE_SECONDS": 120,
 }

@@ -162,7 +162,13 @@ class StripeEvent(db.Model):
 
 
 class OutboxEmail(db.Model):
-    """An email written in the same transaction as the change it reports; sent later."""
+    """An email written in the same transaction as the change it reports; sent later.
+
+    Queued (no sent_at, no dead_at) until a sender claims it for a lease (claimed_until) and
+    sends it; sent_at is set only once the send succeeded. A failure waits until
+    next_attempt_at, doubling each time; after EMAIL_MAX_ATTEMPTS it is dead (dead_at) until
+    staff retry it.
+    """
 
     __tablename__ = "outbox_emails"
 
@@ -171,8 +177,16 @@ class OutboxEmail(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
+    # Given when queued, so that a resend after a crash carries the same id and the
+    # customer's mail program shows one email.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)  # None: now
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
     sent_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    dead_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 # The catalogue lists active products featured first, then by name: with this index a page

@@ -50,7 +50,12 @@ class StripeGateway:
         sandbox: bool = False,
     ) -> None:
         options = {"base_addresses": {"api": api_base}} if api_base else {}
-        self._client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        # 10 s a try (the SDK waits 80) and one retry, made safe by idempotency keys: at most
+        # 2 × 10 s + 0.5 s, under gunicorn's 30 s (scripts/gunicorn.conf.py).
+        http = stripe.RequestsClient(timeout=10)
+        self._client = stripe.StripeClient(
+            secret_key, max_network_retries=1, http_client=http, **options
+        )
         self._webhook_secret = webhook_secret
         self.publishable_key = publishable_key
         # The sandbox's own card form is offered only with test keys away from Stripe itself.

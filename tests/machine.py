@@ -103,6 +103,9 @@ class AppServers:
             "WEB_CONCURRENCY": str(workers),
             "SECRET_KEY": TEST_SECRET_KEY,
             "LOG_LEVEL": "WARNING",
+            # No jobs worker beside the server unless a test asks for one: on two cores it
+            # only slows the servers' start.
+            "EMBEDDED_WORKER": "0",
             # Keys given, so serve.sh starts no Stripe sandbox of its own.
             **STRIPE_KEYS,
             "STRIPE_API_BASE": NO_STRIPE,

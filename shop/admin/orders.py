@@ -10,9 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
 from shop.checkout.orders import release_stock, transition  # the one guarded status change
-from shop.domain.money import format_gbp
 from shop.extensions import db
-from shop.mail import deliver_outbox, queue_email
+from shop.mail import queue_order_email
 from shop.models import Order, OrderStatus
 from shop.payments import PaymentError, gateway
 from shop.search import contains
@@ -63,12 +62,10 @@ def mark_dispatched(order: Order, actor: Actor, now: datetime) -> None:
     """Paid → dispatched, with the customer's email queued in the same transaction."""
     if not transition(order, [OrderStatus.PAID], OrderStatus.DISPATCHED):
         raise _refuse(order, "dispatched", "paid")
-    queue_email(order.email, f"Your Kefir Shop order {order.number} is on its way",
-                dispatch_text(order), order.id)
+    queue_order_email(order, "dispatched")
     record(actor, "order.dispatch", "order", order.number,
            {"status": [OrderStatus.PAID, OrderStatus.DISPATCHED]}, now)
     db.session.commit()
-    deliver_outbox(now)
 
 
 def mark_delivered(order: Order, actor: Actor, now: datetime) -> None:
@@ -97,36 +94,8 @@ def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
         raise RefundFailed(f"Stripe did not refund order {order.number}: {exc}") from exc
     if restock:
         release_stock(order)
-    queue_email(order.email, f"Your Kefir Shop order {order.number} has been refunded",
-                refund_text(order), order.id)
+    queue_order_email(order, "refunded")
     record(actor, "order.refund", "order", order.number,
            {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
             "restocked": restock}, now)
     db.session.commit()
-    deliver_outbox(now)
-
-
-def dispatch_text(order: Order) -> str:
-    """The plain-text dispatch email."""
-    items = "\n".join(f"  {line.quantity} × {line.product_name}" for line in order.lines)
-    return (
-        f"Hello {order.name},\n\n"
-        f"Good news: your order {order.number} has left us by chilled next-day courier.\n\n"
-        f"{items}\n\n"
-        f"Delivery to: {order.address_line1}, {order.city}, {order.postcode}\n"
-        f"Expected delivery: {order.delivery_date:%A %-d %B %Y}\n\n"
-        "Please pop your kefir in the fridge when it arrives.\n"
-        "Questions? Our live chat is open 8am - 8pm every day, and our support is FREE for life.\n"
-        "Kefir Shop\n"
-    )
-
-
-def refund_text(order: Order) -> str:
-    """The plain-text refund email."""
-    return (
-        f"Hello {order.name},\n\n"
-        f"We have refunded {format_gbp(order.total_pence)} for your order {order.number} to the "
-        "card you paid with. Banks usually take 5 to 10 days to show it.\n\n"
-        "Questions? Our live chat is open 8am - 8pm every day, and our support is FREE for life.\n"
-        "Kefir Shop\n"
-    )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.catalogue.queries import forget_product
 from shop.extensions import db
-from shop.mail import queue_email
+from shop.mail import queue_order_email
 from shop.models import BasketLine, Order, OrderStatus, Product, StripeEvent
 from shop.payments import PaymentError, gateway
 
@@ -127,9 +127,7 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
     order.paid_at = now
     if order.basket_id is not None:
         db.session.execute(delete(BasketLine).where(BasketLine.basket_id == order.basket_id))
-    queue_email(
-        order.email, f"Your Kefir Shop order {order.number}", confirmation_text(order), order.id
-    )
+    queue_order_email(order, "confirmation")
     return "paid"
 
 
@@ -156,6 +154,8 @@ def expire_unpaid(
             order, [OrderStatus.PENDING_PAYMENT], OrderStatus.EXPIRED
         ):
             release_stock(order)
+            if not early:  # a superseded order was replaced by the customer: no news to tell
+                queue_order_email(order, "expired")
             expired.append(order)
     db.session.commit()
     for order in expired:
@@ -199,24 +199,3 @@ def status_url(order: Order, **kwargs) -> str:
     return url_for("checkout.order", number=order.number, token=order_token(order.number), **kwargs)
 
 
-def confirmation_text(order: Order) -> str:
-    """The plain-text order confirmation email."""
-    from shop.domain.money import format_gbp
-
-    lines = "\n".join(
-        f"  {line.quantity} × {line.product_name}  {format_gbp(line.line_total_pence)}"
-        for line in order.lines
-    )
-    delivery = "FREE" if order.delivery_pence == 0 else format_gbp(order.delivery_pence)
-    return (
-        f"Hello {order.name},\n\n"
-        f"Thank you for your order {order.number}. We have received your payment.\n\n"
-        f"{lines}\n\n"
-        f"  Subtotal   {format_gbp(order.subtotal_pence)}\n"
-        f"  Next-day delivery   {delivery}\n"
-        f"  Total   {format_gbp(order.total_pence)}\n\n"
-        f"Delivery to: {order.address_line1}, {order.city}, {order.postcode}\n"
-        f"Expected delivery: {order.delivery_date:%A %-d %B %Y}\n\n"
-        "Questions? Our live chat is open 8am - 8pm every day, and our support is FREE for life.\n"
-        "Kefir Shop\n"
-    )

@@ -51,6 +51,8 @@ def test_customer_buys_a_starter_kit_with_the_test_card_and_sees_it_paid(
     expect(page.locator("body")).to_contain_text("Thursday 26 November")
     expect(page.locator("[data-basket-count]")).to_have_text("0")
 
+    # The webhook queued the confirmation; the background job sends it.
+    assert app.test_cli_runner().invoke(args=["send-emails"]).exit_code == 0
     [eml] = (Path(app.instance_path) / "emails").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["To"] == "grace@example.com"

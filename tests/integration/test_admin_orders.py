@@ -46,6 +46,8 @@ def act(client: FlaskClient, number: str, action: str, **form) -> str:
 
 
 def emails(app: Flask) -> list[email.message.EmailMessage]:
+    """The emails the background job sends (as .eml files) once it has run."""
+    assert app.test_cli_runner().invoke(args=["send-emails"]).exit_code == 0
     folder = Path(app.instance_path) / "emails"
     return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in sorted(folder.glob("*.eml"))]
