@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from shop.extensions import db
 from shop.models import OutboxEmail
+from shop.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,12 @@ def deliver_outbox(now: datetime) -> int:
         select(OutboxEmail.id).where(OutboxEmail.sent_at.is_(None)).order_by(OutboxEmail.id)
     ).all():
         # Claim the row first, so that two workers never send the same email.
-        claimed = db.session.execute(
-            update(OutboxEmail)
-            .where(OutboxEmail.id == email_id, OutboxEmail.sent_at.is_(None))
-            .values(sent_at=now)
-        ).rowcount
-        db.session.commit()
+        with transaction():
+            claimed = db.session.execute(
+                update(OutboxEmail)
+                .where(OutboxEmail.id == email_id, OutboxEmail.sent_at.is_(None))
+                .values(sent_at=now)
+            ).rowcount
         if not claimed:
             continue
         email = db.session.get(OutboxEmail, email_id)
@@ -70,8 +71,8 @@ def deliver_outbox(now: datetime) -> int:
                 (folder / f"{email.id:06d}.eml").write_bytes(message.as_bytes())
         except (OSError, smtplib.SMTPException):
             log.exception("could not send email %s; it stays queued", email.id)
-            email.sent_at = None
-            db.session.commit()
+            with transaction():
+                email.sent_at = None
             continue
         sent += 1
     return sent
