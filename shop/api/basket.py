@@ -15,14 +15,8 @@ from shop.api import bp
 from shop.api.schemas import basket_json, estimate_json
 from shop.api.views import parse_instant
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
-from shop.basket.service import (
-    BasketError,
-    PricedBasket,
-    add_item,
-    check_quantity,
-    remove_item,
-    set_quantity,
-)
+from shop.basket.service import add_item, remove_item, set_quantity
+from shop.domain.basket import BasketError, PricedBasket, check_quantity
 from shop.errors import Problem
 from shop.web import delivery_estimate, delivery_rule, now
 
