@@ -28,9 +28,10 @@ def seed_demo() -> None:
 def release_expired() -> None:
     """Expire orders left unpaid past their time and put their stock back on sale."""
     from shop.checkout.orders import expire_unpaid
+    from shop.payments import gateway
     from shop.web import now
 
-    expired = expire_unpaid(now())
+    expired = expire_unpaid(now(), gateway())
     click.echo(f"Expired {len(expired)} unpaid orders.")
 
 

@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
 from shop.admin.paging import Page, like_pattern, paginate
-from shop.checkout.orders import release_stock, transition  # the one guarded status change
+from shop.checkout.orders import transition  # the one guarded status change
+from shop.checkout.stock import release_stock
 from shop.domain.money import format_gbp
 from shop.extensions import db
 from shop.mail import deliver_outbox, queue_email

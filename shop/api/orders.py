@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from flask import request, url_for
-from sqlalchemy import select
 
 from shop.api import bp
 from shop.api.basket import json_body
 from shop.basket.cookie import current_basket
-from shop.checkout.orders import (
-    expire_unpaid,
-    order_json,
-    order_token,
-    status_url,
-    token_matches,
-)
-from shop.checkout.service import BasketNotReady, OutOfStock, PaymentError, place_order
+from shop.checkout.links import order_from_link, order_token, status_url
+from shop.checkout.orders import order_json
+from shop.checkout.service import BasketNotReady, place_order
+from shop.checkout.stock import OutOfStock
 from shop.domain.customer import validate_customer
 from shop.errors import Problem
-from shop.extensions import db
-from shop.models import Order
-from shop.payments import gateway
-from shop.web import now
+from shop.payments import PaymentError, gateway
+from shop.web import delivery_estimate, delivery_rule, now
 
 
 @bp.post("/checkout")
@@ -31,8 +24,10 @@ def checkout():
     if errors:
         detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
         raise Problem(422, detail)
+    at = now()
     try:
-        order = place_order(current_basket(), customer, now())
+        order = place_order(current_basket(), customer, rule=delivery_rule(),
+                            estimate=delivery_estimate(at), payments=gateway(), now=at)
     except BasketNotReady as exc:
         raise Problem(409, str(exc)) from None
     except OutOfStock as exc:
@@ -57,8 +52,7 @@ def checkout():
 @bp.get("/orders/<number>")
 def order(number: str):
     """An order's state; without the right token it does not exist (404)."""
-    order = db.session.scalar(select(Order).where(Order.number == number))
-    if order is None or not token_matches(number, request.args.get("token", "")):
+    order = order_from_link(number, request.args.get("token", ""), now=now(), payments=gateway())
+    if order is None:
         raise Problem(404, "No order matches that number and token.")
-    expire_unpaid(now(), [order])
     return order_json(order)

@@ -17,10 +17,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from shop.checkout.orders import expire_unpaid
-from shop.checkout.service import CardDeclined, create_order, pay_with_test_card
+from shop.checkout.service import create_order, pay_with_test_card
 from shop.domain.customer import validate_customer
 from shop.extensions import db
 from shop.models import BasketLine, Order, OutboxEmail, Product, StripeEvent
+from shop.payments import CardDeclined, gateway
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 
@@ -46,6 +47,7 @@ def place(app: Flask, clock, items: dict[str, int]) -> str:
             dispatch_date=date(2026, 11, 25),
             delivery_date=date(2026, 11, 26),
             now=clock.now(),
+            payments=gateway(),
         )
         return order.number
 
@@ -75,7 +77,7 @@ def wait_for_status(app: Flask, number: str, status: str, seconds: float = 15) -
 def pay(app: Flask, number: str, card: str) -> None:
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == number))
-        pay_with_test_card(order, card)
+        pay_with_test_card(order, card, gateway())
 
 
 WEBHOOK_SECRET = "whsec_test_kefir_shop"  # tests/conftest.py gives the app this secret
@@ -234,8 +236,9 @@ def test_unpaid_orders_expire_after_thirty_minutes_and_release_their_stock(app, 
     number = place(app, clock, {"kefir-recipe-book": 2})
     assert stock(app, "kefir-recipe-book") == 1
     with app.app_context():
-        assert expire_unpaid(clock.now() + timedelta(minutes=29, seconds=59)) == []
-        assert [o.number for o in expire_unpaid(clock.now() + timedelta(minutes=30))] == [number]
+        assert expire_unpaid(clock.now() + timedelta(minutes=29, seconds=59), gateway()) == []
+        expired = expire_unpaid(clock.now() + timedelta(minutes=30), gateway())
+        assert [o.number for o in expired] == [number]
     assert order_state(app, number).status == "expired"
     assert stock(app, "kefir-recipe-book") == 3
 
@@ -258,6 +261,7 @@ def test_a_paid_order_empties_the_basket_it_came_from(app, clock):
             date(2026, 11, 25),
             date(2026, 11, 26),
             clock.now(),
+            payments=gateway(),
             basket_id=basket.id,
         )
         number = order.number
