@@ -1,4 +1,8 @@
-"""Orders are paid only by signed Stripe webhooks, sent by a real local Stripe (localstripe)."""
+"""Orders are paid only by signed Stripe webhooks, sent by a real local Stripe (localstripe).
+
+End to end through the Stripe SDK; the webhook's rules one by one (signatures, amounts, late
+and out-of-order events, expiry, refunds) are tested against the fake in tests/services/.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from shop.checkout.orders import expire_unpaid
 from shop.checkout.service import create_order, pay_with_test_card
 from shop.domain.customer import validate_customer
 from shop.extensions import db
-from shop.models import BasketLine, Order, OutboxEmail, Product, StripeEvent
+from shop.models import Order, OutboxEmail, Product, StripeEvent
 from shop.payments import CardDeclined, gateway
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
@@ -161,75 +165,6 @@ def test_a_replayed_event_changes_nothing(app, clock, client: FlaskClient):
     assert stock(app, "kefir-soap-bar") == 39
 
 
-def test_a_failure_arriving_after_success_changes_nothing(app, clock, client: FlaskClient):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    pay(app, number, "4242424242424242")
-    order = wait_for_status(app, number, "paid")
-    late = {
-        "id": "evt_late_failure",
-        "type": "payment_intent.payment_failed",
-        "data": {
-            "object": {
-                "id": order.payment_intent_id,
-                "amount": order.total_pence,
-                "currency": "gbp",
-            }
-        },
-    }
-    payload, headers = signed(late)
-    response = client.post("/stripe/webhook", data=payload, headers=headers)
-    assert response.status_code == 200 and response.get_json()["outcome"] == "no-change"
-    assert order_state(app, number).status == "paid"
-    assert stock(app, "kefir-soap-bar") == 39
-
-
-def test_a_tampered_signature_is_refused_and_changes_nothing(app, clock, client: FlaskClient):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    order = order_state(app, number)
-    event = {
-        "id": "evt_forged",
-        "type": "payment_intent.succeeded",
-        "data": {
-            "object": {
-                "id": order.payment_intent_id,
-                "amount": order.total_pence,
-                "currency": "gbp",
-            }
-        },
-    }
-    payload, headers = signed(event, secret="whsec_not_ours")
-    response = client.post("/stripe/webhook", data=payload, headers=headers)
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    payload, headers = signed(event)
-    response = client.post("/stripe/webhook", data=payload.replace(b"gbp", b"usd"), headers=headers)
-    assert response.status_code == 400
-    assert client.post("/stripe/webhook", data=payload).status_code == 400  # no header at all
-    assert order_state(app, number).status == "pending_payment"
-    with app.app_context():
-        assert db.session.scalar(select(StripeEvent)) is None
-
-
-def test_an_amount_that_disagrees_with_the_order_is_refused_and_logged(
-    app, clock, client: FlaskClient, caplog
-):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    order = order_state(app, number)
-    for amount, currency in [(order.total_pence - 1, "gbp"), (order.total_pence, "usd")]:
-        event = {
-            "id": f"evt_wrong_{amount}_{currency}",
-            "type": "payment_intent.succeeded",
-            "data": {
-                "object": {"id": order.payment_intent_id, "amount": amount, "currency": currency}
-            },
-        }
-        payload, headers = signed(event)
-        response = client.post("/stripe/webhook", data=payload, headers=headers)
-        assert response.status_code == 400
-    assert order_state(app, number).status == "pending_payment"
-    assert "refused payment_intent.succeeded" in caplog.text
-
-
 def test_unpaid_orders_expire_after_thirty_minutes_and_release_their_stock(app, clock):
     from datetime import timedelta
 
@@ -241,31 +176,3 @@ def test_unpaid_orders_expire_after_thirty_minutes_and_release_their_stock(app, 
         assert [o.number for o in expired] == [number]
     assert order_state(app, number).status == "expired"
     assert stock(app, "kefir-recipe-book") == 3
-
-
-def test_a_paid_order_empties_the_basket_it_came_from(app, clock):
-    from datetime import date
-
-    from shop.models import Basket
-
-    customer, _ = validate_customer(CUSTOMER)
-    with app.app_context():
-        product = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
-        basket = Basket(token="t" * 32, lines=[BasketLine(product=product, quantity=1)])
-        db.session.add(basket)
-        db.session.commit()
-        order = create_order(
-            customer,
-            [(product, 1)],
-            395,
-            date(2026, 11, 25),
-            date(2026, 11, 26),
-            clock.now(),
-            payments=gateway(),
-            basket_id=basket.id,
-        )
-        number = order.number
-    pay(app, number, "4242424242424242")
-    wait_for_status(app, number, "paid")
-    with app.app_context():
-        assert db.session.scalar(select(BasketLine)) is None
