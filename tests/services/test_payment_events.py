@@ -138,3 +138,18 @@ def test_events_the_shop_does_not_act_on_are_acknowledged_once(app, shop, paymen
     assert shop.post_event(stranger).get_json()["outcome"] == "unknown-order"
     assert stored_events(app) == 2 and shop.order(number).status == "pending_payment"
 
+
+def test_a_late_success_that_cannot_be_filled_takes_none_of_the_stock_back(
+    app, shop, payments, clock
+):
+    number = shop.place({"kefir-soap-bar": 1, "kefir-recipe-book": 3})
+    clock.at += timedelta(minutes=30)
+    with app.app_context():
+        expire_unpaid(clock.now(), payments)
+    shop.another_customer().place({"kefir-recipe-book": 3})
+    late = payments.event(
+        "payment_intent.succeeded", shop.order(number).payment_intent_id, status="succeeded"
+    )
+    assert shop.post_event(late).get_json()["outcome"] == "paid-without-stock"
+    # The soap it could have taken stays on sale: the order it would be for is not filled.
+    assert shop.stock("kefir-soap-bar") == 40 and shop.stock("kefir-recipe-book") == 0
