@@ -10,10 +10,11 @@ from shop.extensions import db
 
 @contextmanager
 def transaction() -> Iterator[None]:
-    """Commit what the block did, or roll all of it back if it raised (then re-raise).
+    """Commit the session's work when the block ends, or roll all of it back if it raised.
 
-    Committing also drops the cache entries the change named (shop.cache.forget_on_commit);
-    a rollback keeps them.
+    The work is everything the session holds, done in the block or before it in the same
+    transaction. Committing also drops the cache entries the change named
+    (shop.cache.forget_on_commit); a rollback keeps them.
     """
     try:
         yield
