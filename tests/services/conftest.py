@@ -98,8 +98,8 @@ def app(
 
 
 @pytest.fixture
-def products(app: Flask) -> dict[str, int]:
-    """PRODUCTS on the shelf; returns each one's stock."""
+def products(app: Flask) -> None:
+    """PRODUCTS on the shelf."""
     with app.app_context():
         category = Category(slug="kefir", name="Kefir")
         db.session.add_all(
@@ -107,7 +107,6 @@ def products(app: Flask) -> dict[str, int]:
             for slug, (name, price, stock) in PRODUCTS.items()
         )
         db.session.commit()
-    return {slug: stock for slug, (_, _, stock) in PRODUCTS.items()}
 
 
 class Shop:
@@ -187,6 +186,6 @@ class Shop:
 
 
 @pytest.fixture
-def shop(app: Flask, payments: FakePaymentGateway, products: dict[str, int]) -> Shop:
+def shop(app: Flask, payments: FakePaymentGateway, products: None) -> Shop:
     """A customer with an empty basket in front of a stocked shop."""
     return Shop(app, payments)
