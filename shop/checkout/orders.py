@@ -1,4 +1,4 @@
-"""An order after it is placed: guarded status changes, expiry, its JSON and its email."""
+"""An order after it is placed: guarded status changes, expiry, its confirmation email."""
 
 from __future__ import annotations
 
@@ -69,29 +69,6 @@ def supersede_pending(basket_id: int, now: datetime, payments: PaymentGateway) -
         )
     ).all()
     return expire_unpaid(now, payments, pending, early=True)
-
-
-def order_json(order: Order) -> dict:
-    """An Order as SPEC §2 fixes it."""
-    return {
-        "number": order.number,
-        "status": order.status,
-        "items": [
-            {
-                "slug": line.product_slug,
-                "name": line.product_name,
-                "quantity": line.quantity,
-                "unit_price_pence": line.unit_price_pence,
-                "line_total_pence": line.line_total_pence,
-            }
-            for line in order.lines
-        ],
-        "subtotal_pence": order.subtotal_pence,
-        "delivery_pence": order.delivery_pence,
-        "total_pence": order.total_pence,
-        "delivery_date": order.delivery_date.isoformat(),
-        "email": order.email,
-    }
 
 
 def confirmation_text(order: Order) -> str:

@@ -26,6 +26,7 @@ from shop.domain.customer import validate_customer
 from shop.extensions import db
 from shop.models import Order, OutboxEmail, Product, StripeEvent
 from shop.payments import CardDeclined, gateway
+from tests.factories import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 
@@ -82,9 +83,6 @@ def pay(app: Flask, number: str, card: str) -> None:
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == number))
         pay_with_test_card(order, card, gateway())
-
-
-WEBHOOK_SECRET = "whsec_test_kefir_shop"  # tests/conftest.py gives the app this secret
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict]:
