@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from shop.extensions import db
+from shop.transaction import transaction
 
 
 @click.command("seed-demo")
@@ -16,9 +17,9 @@ def seed_demo() -> None:
     from blog.seed import seed_blog
     from shop.catalogue.seed import seed_catalogue
 
-    products = seed_catalogue(db.session)
-    posts = seed_blog(db.session)
-    db.session.commit()
+    with transaction():
+        products = seed_catalogue(db.session)
+        posts = seed_blog(db.session)
     click.echo(f"Seeded {products} products and {posts} posts.")
 
 
@@ -93,27 +94,27 @@ def create_admin(email: str, role: str | None) -> None:
         "Password", hide_input=True, confirmation_prompt=True
     )
     try:
-        check_password_strength(password)
-        email = normalise_email(email)
-        user = user_by_email(email)
-        if user is None:
-            user = create_user(email, password, role or "admin")
-            db.session.flush()
-            record(Actor(None, "cli"), "user.create", "user", user.email, {"role": user.role},
-                   now())
-            verb = "Created"
-        else:
-            changes: dict = {"password": "changed"}
-            if role and role != user.role:
-                changes["role"] = [user.role, role]
-                user.role = role
-            set_password(user, password)
-            user.active = True
-            record(Actor(None, "cli"), "user.update", "user", user.email, changes, now())
-            verb = "Updated"
+        with transaction():
+            check_password_strength(password)
+            email = normalise_email(email)
+            user = user_by_email(email)
+            if user is None:
+                user = create_user(email, password, role or "admin")
+                db.session.flush()
+                record(Actor(None, "cli"), "user.create", "user", user.email, {"role": user.role},
+                       now())
+                verb = "Created"
+            else:
+                changes: dict = {"password": "changed"}
+                if role and role != user.role:
+                    changes["role"] = [user.role, role]
+                    user.role = role
+                set_password(user, password)
+                user.active = True
+                record(Actor(None, "cli"), "user.update", "user", user.email, changes, now())
+                verb = "Updated"
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{verb} {user.role} account {user.email}.")
 
 
@@ -129,8 +130,8 @@ def create_api_token(email: str, name: str) -> None:
     user = user_by_email(email)
     if user is None or not user.active:
         raise click.ClickException(f"No active account has the email {email}.")
-    token = issue(user, name)
-    db.session.commit()
+    with transaction():
+        token = issue(user, name)
     click.echo(token)
 
 

@@ -42,8 +42,9 @@ RETRY_SECONDS = 5
 def expire_orders(now: Now) -> int:
     """Expire unpaid orders past their hold: stock back on sale, intent cancelled, email queued."""
     from shop.checkout.orders import expire_unpaid
+    from shop.payments import gateway
 
-    return len(expire_unpaid(now()))
+    return len(expire_unpaid(now(), gateway()))
 
 
 def send_emails(now: Now) -> int:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from shop.domain.chat import clock_label
 from shop.extensions import db
 from shop.models import Order, OutboxEmail
+from shop.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +116,15 @@ def _claimable(at: datetime) -> tuple:
 def _claim(email_id: int, at: datetime) -> OutboxEmail | None:
     """Take the email for a lease, unless another sender has it or it is not due."""
     lease = timedelta(seconds=current_app.config["EMAIL_LEASE_SECONDS"])
-    claimed = db.session.execute(
-        update(OutboxEmail)
-        .where(OutboxEmail.id == email_id, *_claimable(at))
-        # The attempt counts from the claim, so that an email whose sender dies every time
-        # (see _send) still ends up dead-lettered rather than tried for ever.
-        .values(claimed_until=at + lease, attempts=OutboxEmail.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    with transaction():
+        claimed = db.session.execute(
+            update(OutboxEmail)
+            .where(OutboxEmail.id == email_id, *_claimable(at))
+            # The attempt counts from the claim, so that an email whose sender dies every time
+            # (see _send) still ends up dead-lettered rather than tried for ever.
+            .values(claimed_until=at + lease, attempts=OutboxEmail.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
     return db.session.get(OutboxEmail, email_id) if claimed else None
 
 
@@ -137,27 +138,27 @@ def _send(email: OutboxEmail, now: Callable[[], datetime]) -> int:
     except Exception as exc:  # noqa: BLE001
         _failed(email, exc, now())
         return 0
-    email.sent_at = now()
-    email.claimed_until = None
-    email.last_error = ""
-    db.session.commit()
+    with transaction():
+        email.sent_at = now()
+        email.claimed_until = None
+        email.last_error = ""
     return 1
 
 
 def _failed(email: OutboxEmail, exc: Exception, at: datetime) -> None:
     config = current_app.config
-    email.claimed_until = None
-    email.last_error = f"{type(exc).__name__}: {exc}"[:500]
-    if _permanent(exc) or email.attempts >= config["EMAIL_MAX_ATTEMPTS"]:
-        email.dead_at = at
-        log.error("email %s to %s is dead after %s attempts: %s", email.id, email.to,
-                  email.attempts, email.last_error)
-    else:
-        backoff = config["EMAIL_RETRY_SECONDS"] * 2 ** (email.attempts - 1)
-        email.next_attempt_at = at + timedelta(seconds=backoff)
-        log.warning("could not send email %s (attempt %s), trying again in %s s: %s",
-                    email.id, email.attempts, backoff, email.last_error)
-    db.session.commit()
+    with transaction():
+        email.claimed_until = None
+        email.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if _permanent(exc) or email.attempts >= config["EMAIL_MAX_ATTEMPTS"]:
+            email.dead_at = at
+            log.error("email %s to %s is dead after %s attempts: %s", email.id, email.to,
+                      email.attempts, email.last_error)
+        else:
+            backoff = config["EMAIL_RETRY_SECONDS"] * 2 ** (email.attempts - 1)
+            email.next_attempt_at = at + timedelta(seconds=backoff)
+            log.warning("could not send email %s (attempt %s), trying again in %s s: %s",
+                        email.id, email.attempts, backoff, email.last_error)
 
 
 def _permanent(exc: Exception) -> bool:

@@ -105,6 +105,7 @@ def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> st
     from shop.checkout.service import create_order, pay_with_test_card
     from shop.domain.customer import validate_customer
     from shop.models import Order, Product
+    from shop.payments import gateway
 
     customer, errors = validate_customer(
         {"email": "ada@example.com", "name": "Ada Lovelace",
@@ -114,9 +115,10 @@ def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> st
     with app.app_context():
         products = {p.slug: p for p in db.session.scalars(select(Product))}
         order = create_order(customer, [(products[s], q) for s, q in items.items()], 395,
-                             date(2026, 11, 25), date(2026, 11, 26), clock.now())
+                             date(2026, 11, 25), date(2026, 11, 26), clock.now(),
+                             payments=gateway())
         number = order.number
-        pay_with_test_card(order, "4242424242424242")
+        pay_with_test_card(order, "4242424242424242", gateway())
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         with app.app_context():

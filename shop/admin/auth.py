@@ -27,7 +27,8 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from shop.admin import bp
 from shop.admin.accounts import authenticate, user_for_session
 from shop.admin.audit import Actor
-from shop.extensions import db, limiter, login_manager
+from shop.extensions import limiter, login_manager
+from shop.transaction import transaction
 from shop.web import now
 
 log = logging.getLogger(__name__)
@@ -123,13 +124,13 @@ def login():
     error = None
     if request.method == "POST":
         email = request.form.get("email", "").strip()[:254]
-        user = authenticate(email, request.form.get("password", "")[:1024], now())
+        with transaction():  # a sign-in records when it happened (and may rehash)
+            user = authenticate(email, request.form.get("password", "")[:1024], now())
         if user is None:
             g.login_failed = True
             log.warning("failed admin sign-in for %r from %s", email, request.remote_addr)
             error = "That email and password do not match an active account."
         else:
-            db.session.commit()
             session.clear()  # a fresh session: nothing carried over from before signing in
             login_user(user)
             session["admin_signed_in_at"] = session["admin_seen_at"] = now().timestamp()

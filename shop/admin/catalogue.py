@@ -20,6 +20,7 @@ from shop.domain.fields import field_errors
 from shop.extensions import db
 from shop.models import BasketLine, Category, OrderLine, Product
 from shop.search import contains
+from shop.transaction import transaction
 
 
 class StockChanged(Exception):
@@ -97,11 +98,11 @@ def create_product(values: dict[str, Any], actor: Actor, now: datetime) -> Produ
         created_at=now,
         updated_at=now,
     )
-    db.session.add(product)
-    db.session.flush()
-    record(actor, "product.create", "product", product.slug, snapshot(product), now)
-    forget_product(product.slug)  # "no such product" may have been shared under that slug
-    db.session.commit()
+    with transaction():
+        db.session.add(product)
+        db.session.flush()
+        record(actor, "product.create", "product", product.slug, snapshot(product), now)
+        forget_product(product.slug)  # "no such product" may have been shared under that slug
     return product
 
 
@@ -121,31 +122,31 @@ def update_product(
     values = dict(values)
     new_stock = values.pop("stock", None)
     reference = product.stock if expected_stock is None else expected_stock
-    if new_stock is not None and new_stock != reference:
-        condition = [Product.id == product.id]
-        if expected_stock is not None:
-            condition.append(Product.stock == expected_stock)
-        moved = db.session.execute(
-            update(Product).where(*condition).values(stock=new_stock)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not moved:
-            db.session.rollback()
-            raise StockChanged(
-                db.session.scalar(select(Product.stock).where(Product.id == product.id))
-            )
-        db.session.refresh(product, ["stock"])
-    for field, value in values.items():
-        setattr(product, field, value)
-    changes = diff(before, snapshot(product))
-    if changes:
-        product.updated_at = now
-        action = "product.price" if set(changes) == {"price_pence"} else "product.update"
-        if set(changes) == {"stock"}:
-            action = "product.stock"
-        record(actor, action, "product", product.slug, changes, now)
-    forget_product(before["slug"], product.slug)
-    db.session.commit()
+    with transaction():
+        if new_stock is not None and new_stock != reference:
+            condition = [Product.id == product.id]
+            if expected_stock is not None:
+                condition.append(Product.stock == expected_stock)
+            moved = db.session.execute(
+                update(Product).where(*condition).values(stock=new_stock)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not moved:
+                db.session.rollback()
+                raise StockChanged(
+                    db.session.scalar(select(Product.stock).where(Product.id == product.id))
+                )
+            db.session.refresh(product, ["stock"])
+        for field, value in values.items():
+            setattr(product, field, value)
+        changes = diff(before, snapshot(product))
+        if changes:
+            product.updated_at = now
+            action = "product.price" if set(changes) == {"price_pence"} else "product.update"
+            if set(changes) == {"stock"}:
+                action = "product.stock"
+            record(actor, action, "product", product.slug, changes, now)
+        forget_product(before["slug"], product.slug)
     return changes
 
 
@@ -153,31 +154,32 @@ def adjust_stock(product: Product, delta: int, actor: Actor, now: datetime) -> i
     """Add `delta` units (negative takes away) atomically; return the new stock (committed)."""
     if delta == 0:
         return product.stock
-    after = db.session.scalar(
-        update(Product)
-        .where(Product.id == product.id, Product.stock + delta >= 0)
-        .values(stock=Product.stock + delta, updated_at=now)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    )
-    if after is None:
-        db.session.rollback()
-        raise Invalid({"stock": f"cannot go below zero (there are {product.stock} left)."})
-    record(actor, "product.stock", "product", product.slug,
-           {"stock": [after - delta, after], "adjusted_by": delta}, now)
-    forget_product(product.slug)
-    db.session.commit()
+    with transaction():
+        after = db.session.scalar(
+            update(Product)
+            .where(Product.id == product.id, Product.stock + delta >= 0)
+            .values(stock=Product.stock + delta, updated_at=now)
+            .returning(Product.stock)
+            .execution_options(synchronize_session=False)
+        )
+        if after is None:
+            db.session.rollback()
+            raise Invalid({"stock": f"cannot go below zero (there are {product.stock} left)."})
+        record(actor, "product.stock", "product", product.slug,
+               {"stock": [after - delta, after], "adjusted_by": delta}, now)
+        forget_product(product.slug)
     db.session.refresh(product)
     return after
 
 
 def set_image(product: Product, image: str, actor: Actor, now: datetime) -> None:
     """Point the product at a newly stored image (committed)."""
-    record(actor, "product.image", "product", product.slug, {"image": [product.image, image]}, now)
-    product.image = image
-    product.updated_at = now
-    forget_product(product.slug)
-    db.session.commit()
+    with transaction():
+        record(actor, "product.image", "product", product.slug,
+               {"image": [product.image, image]}, now)
+        product.image = image
+        product.updated_at = now
+        forget_product(product.slug)
 
 
 def ever_ordered(product: Product) -> bool:
@@ -190,16 +192,15 @@ def delete_product(product: Product, actor: Actor, now: datetime) -> None:
         raise InUse(
             f"{product.name} appears in orders, so it cannot be deleted: deactivate it instead."
         )
-    slug = product.slug
-    record(actor, "product.delete", "product", slug, snapshot(product), now)
-    db.session.execute(delete(BasketLine).where(BasketLine.product_id == product.id))
-    db.session.delete(product)
-    forget_product(slug)
+    slug, name = product.slug, product.name
     try:
-        db.session.commit()
+        with transaction():
+            record(actor, "product.delete", "product", slug, snapshot(product), now)
+            db.session.execute(delete(BasketLine).where(BasketLine.product_id == product.id))
+            db.session.delete(product)
+            forget_product(slug)
     except IntegrityError:  # an order for it arrived a moment ago
-        db.session.rollback()
-        raise InUse(f"{product.name} was just ordered, so it cannot be deleted.") from None
+        raise InUse(f"{name} was just ordered, so it cannot be deleted.") from None
 
 
 def product_for_admin(slug: str) -> Product | None:

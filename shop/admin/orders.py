@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
-from shop.checkout.orders import release_stock, transition  # the one guarded status change
+from shop.checkout.orders import transition  # the one guarded status change
+from shop.checkout.stock import release_stock
 from shop.extensions import db
 from shop.mail import queue_order_email
 from shop.models import Order, OrderStatus
 from shop.payments import PaymentError, gateway
 from shop.search import contains
+from shop.transaction import transaction
 
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
 
@@ -60,21 +62,21 @@ def _refuse(order: Order, doing: str, allowed: str) -> OrderActionRefused:
 
 def mark_dispatched(order: Order, actor: Actor, now: datetime) -> None:
     """Paid → dispatched, with the customer's email queued in the same transaction."""
-    if not transition(order, [OrderStatus.PAID], OrderStatus.DISPATCHED):
-        raise _refuse(order, "dispatched", "paid")
-    queue_order_email(order, "dispatched")
-    record(actor, "order.dispatch", "order", order.number,
-           {"status": [OrderStatus.PAID, OrderStatus.DISPATCHED]}, now)
-    db.session.commit()
+    with transaction():
+        if not transition(order, [OrderStatus.PAID], OrderStatus.DISPATCHED):
+            raise _refuse(order, "dispatched", "paid")
+        queue_order_email(order, "dispatched")
+        record(actor, "order.dispatch", "order", order.number,
+               {"status": [OrderStatus.PAID, OrderStatus.DISPATCHED]}, now)
 
 
 def mark_delivered(order: Order, actor: Actor, now: datetime) -> None:
     """Dispatched → delivered."""
-    if not transition(order, [OrderStatus.DISPATCHED], OrderStatus.DELIVERED):
-        raise _refuse(order, "marked delivered", "dispatched")
-    record(actor, "order.deliver", "order", order.number,
-           {"status": [OrderStatus.DISPATCHED, OrderStatus.DELIVERED]}, now)
-    db.session.commit()
+    with transaction():
+        if not transition(order, [OrderStatus.DISPATCHED], OrderStatus.DELIVERED):
+            raise _refuse(order, "marked delivered", "dispatched")
+        record(actor, "order.deliver", "order", order.number,
+               {"status": [OrderStatus.DISPATCHED, OrderStatus.DELIVERED]}, now)
 
 
 def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
@@ -85,17 +87,16 @@ def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
     the transaction rolls back and nothing changes.
     """
     before = order.status
-    if not transition(order, REFUNDABLE, OrderStatus.REFUNDED):
-        raise _refuse(order, "refunded", "paid, dispatched or delivered")
-    try:
-        gateway().refund(order.payment_intent_id or "")
-    except PaymentError as exc:
-        db.session.rollback()
-        raise RefundFailed(f"Stripe did not refund order {order.number}: {exc}") from exc
-    if restock:
-        release_stock(order)
-    queue_order_email(order, "refunded")
-    record(actor, "order.refund", "order", order.number,
-           {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
-            "restocked": restock}, now)
-    db.session.commit()
+    with transaction():
+        if not transition(order, REFUNDABLE, OrderStatus.REFUNDED):
+            raise _refuse(order, "refunded", "paid, dispatched or delivered")
+        try:
+            gateway().refund(order.payment_intent_id or "")
+        except PaymentError as exc:
+            raise RefundFailed(f"Stripe did not refund order {order.number}: {exc}") from exc
+        if restock:
+            release_stock(order)
+        queue_order_email(order, "refunded")
+        record(actor, "order.refund", "order", order.number,
+               {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
+                "restocked": restock}, now)

@@ -22,6 +22,7 @@ from blog.services import InvalidPost, save_post
 from shop.admin.audit import Actor, diff, record
 from shop.extensions import db
 from shop.search import contains
+from shop.transaction import transaction
 
 __all__ = ["InvalidPost", "render_markdown"]
 
@@ -54,27 +55,27 @@ def save(data: Mapping[str, Any], actor: Actor, now: datetime, post: Post | None
     except InvalidPost:
         db.session.rollback()
         raise
-    after = snapshot(saved)
-    if post is None:
-        record(actor, "post.create", "post", saved.slug, after, now)
-    else:
-        changes = diff(before, after)
-        if changes:
-            action = "post.update"
-            if set(changes) == {"published"}:
-                action = "post.publish" if saved.published else "post.unpublish"
-            record(actor, action, "post", saved.slug, changes, now)
-    db.session.commit()
+    with transaction():
+        after = snapshot(saved)
+        if post is None:
+            record(actor, "post.create", "post", saved.slug, after, now)
+        else:
+            changes = diff(before, after)
+            if changes:
+                action = "post.update"
+                if set(changes) == {"published"}:
+                    action = "post.publish" if saved.published else "post.unpublish"
+                record(actor, action, "post", saved.slug, changes, now)
     return saved
 
 
 def delete_post(post: Post, actor: Actor, now: datetime) -> None:
     """Delete a post for good (committed)."""
     slug = post.slug
-    record(actor, "post.delete", "post", slug, snapshot(post), now)
-    db.session.delete(post)
-    forget_post(slug)
-    db.session.commit()
+    with transaction():
+        record(actor, "post.delete", "post", slug, snapshot(post), now)
+        db.session.delete(post)
+        forget_post(slug)
 
 
 def any_post_by_slug(slug: str) -> Post | None:

@@ -46,8 +46,8 @@ from shop.api.schemas import (
 )
 from shop.api.spec import link, operation
 from shop.errors import Problem
-from shop.extensions import db
 from shop.models import Product
+from shop.transaction import transaction
 from shop.web import now
 
 BOOLEANS = {"true": True, "false": False, None: None}
@@ -82,11 +82,10 @@ def token_required(role: str | None = None) -> Callable:
             scheme, _, token = request.headers.get("Authorization", "").partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthenticated("Send an API token as 'Authorization: Bearer <token>'.")
-            user = user_for_token(token.strip(), now())
+            with transaction():  # last_used_at
+                user = user_for_token(token.strip(), now())
             if user is None:
-                db.session.rollback()
                 raise Unauthenticated("That API token is not valid, or has been revoked.")
-            db.session.commit()  # last_used_at
             if role and user.role != role:
                 raise Problem(403, f"Only the {role} role may do this; this token is {user.role}.")
             g.api_actor = Actor(user, "api")

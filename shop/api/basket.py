@@ -13,7 +13,8 @@ from shop.api import bp
 from shop.api.schemas import AtQuery, Basket, BasketItemAdd, BasketItemUpdate, DeliveryEstimate
 from shop.api.spec import link, operation
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
-from shop.basket.service import BasketError, LineChange, add_item, remove_item, set_quantity
+from shop.basket.service import LineChange, add_item, remove_item, set_quantity
+from shop.domain.basket import BasketError
 from shop.errors import Problem
 from shop.web import delivery_estimate, delivery_rule, now
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from flask import url_for
-from sqlalchemy import select
 
 from shop.api import bp
 from shop.api.schemas import CheckoutResult, Order, OrderQuery, Payment
 from shop.api.spec import operation
 from shop.basket.cookie import current_basket
-from shop.checkout.orders import expire_unpaid, order_token, status_url, token_matches
-from shop.checkout.service import BasketNotReady, OutOfStock, PaymentError, place_order
+from shop.checkout.links import order_from_link, order_token, status_url
+from shop.checkout.service import BasketNotReady, place_order
+from shop.checkout.stock import OutOfStock
 from shop.domain.customer import CheckoutDetails
 from shop.errors import Problem
-from shop.extensions import db
-from shop.models import Order as OrderRow
-from shop.payments import gateway
-from shop.web import now
+from shop.payments import PaymentError, gateway
+from shop.web import delivery_estimate, delivery_rule, now
 
 
 @bp.post("/checkout")
@@ -27,8 +25,10 @@ def checkout(json: CheckoutDetails):
     Reserves the stock and opens a PaymentIntent for the total computed on the server. The
     order becomes paid only through Stripe's webhook.
     """
+    at = now()
     try:
-        order = place_order(current_basket(), json.customer(), now())
+        order = place_order(current_basket(), json.customer(), rule=delivery_rule(),
+                            estimate=delivery_estimate(at), payments=gateway(), now=at)
     except BasketNotReady as exc:
         raise Problem(409, str(exc)) from None
     except OutOfStock as exc:
@@ -50,8 +50,7 @@ def checkout(json: CheckoutDetails):
 @operation("getOrder", 200, Order, (404,))
 def order(number: str, query: OrderQuery):
     """An order's state, with the token from its status_url; without it the order is a 404."""
-    order = db.session.scalar(select(OrderRow).where(OrderRow.number == number))
-    if order is None or not token_matches(number, query.token):
+    order = order_from_link(number, query.token, now=now(), payments=gateway())
+    if order is None:
         raise Problem(404, "No order matches that number and token.")
-    expire_unpaid(now(), [order])
     return Order.of(order)

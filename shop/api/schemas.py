@@ -13,7 +13,7 @@ from flask import url_for
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from blog.schemas import Post
-from shop.basket.service import PricedBasket
+from shop.domain.basket import PricedBasket
 from shop.domain.chat import ChatStatus as ChatState
 from shop.domain.delivery import DeliveryEstimate as Estimate
 from shop.domain.delivery import day_label, estimate_label

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, current_app, g, request
 from itsdangerous import BadSignature, Signer
 
-from shop.basket.service import LIFETIME, LineChange, PricedBasket, find_basket, price_basket
+from shop.basket.service import LIFETIME, LineChange, find_basket, price_basket
+from shop.domain.basket import PricedBasket
 from shop.models import Basket
 from shop.web import delivery_rule, now
 

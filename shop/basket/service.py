@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -13,96 +12,26 @@ from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
-from shop.domain.delivery import DeliveryQuote, DeliveryRule, goods_subtotal, quote_delivery
+from shop.domain.basket import (
+    MAX_QUANTITY,
+    NotEnoughStock,
+    NotInBasket,
+    PricedBasket,
+    PricedLine,
+    UnknownProduct,
+    check_quantity,
+    over_limit,
+)
+from shop.domain.delivery import DeliveryRule
 from shop.extensions import db
 from shop.models import Basket, BasketLine, Product
+from shop.transaction import transaction
 
-MAX_QUANTITY = 99
 MAX_SLUG_SHOWN = 120
 #: A basket nobody has changed for this long is forgotten (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
 _ACTIVE_BY_SLUG = select(Product).where(Product.slug == bindparam("slug"),
                                         Product.active.is_(True))
-
-
-class BasketError(Exception):
-    """A basket change that cannot be made; `status` is the HTTP status that says why."""
-
-    status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-class InvalidQuantity(BasketError):
-    status = 422
-
-
-class UnknownProduct(BasketError):
-    status = 404
-
-
-class NotInBasket(BasketError):
-    status = 404
-
-
-class NotEnoughStock(BasketError):
-    status = 409
-
-
-@dataclass(frozen=True)
-class PricedLine:
-    """One basket line at the product's current price, with anything that blocks checkout."""
-
-    product_id: int
-    slug: str
-    name: str
-    image: str
-    quantity: int
-    unit_price_pence: int
-    stock_available: int
-    active: bool
-    problem: str | None
-
-    @property
-    def line_total_pence(self) -> int:
-        return self.unit_price_pence * self.quantity
-
-    @property
-    def max_quantity(self) -> int:
-        """The most this line may hold now."""
-        return min(MAX_QUANTITY, self.stock_available) if self.active else 0
-
-
-@dataclass(frozen=True)
-class PricedBasket:
-    """A basket's lines at current prices with the delivery quote: what checkout charges."""
-
-    lines: tuple[PricedLine, ...]
-    quote: DeliveryQuote
-
-    @property
-    def subtotal_pence(self) -> int:
-        return self.quote.subtotal_pence
-
-    @property
-    def total_pence(self) -> int:
-        return self.quote.total_pence
-
-    @property
-    def count(self) -> int:
-        """How many items, counting each unit."""
-        return sum(line.quantity for line in self.lines)
-
-    @property
-    def problems(self) -> list[str]:
-        return [f"{line.name}: {line.problem}" for line in self.lines if line.problem]
-
-    @property
-    def can_checkout(self) -> bool:
-        """Only a non-empty basket whose every line can be sold as it stands."""
-        return bool(self.lines) and not self.problems
 
 
 @dataclass(frozen=True)
@@ -117,31 +46,6 @@ class LineChange:
     name: str
     quantity: int
     priced: PricedBasket
-
-
-def check_quantity(value: object, minimum: int = 1) -> int:
-    """Accept a whole number from `minimum` to 99 (never a bool, a fraction or a string).
-
-    JSON does not tell 1 from 1.0, so a float with no fraction counts as that whole number.
-    """
-    if type(value) is float and value.is_integer() and abs(value) < 1e6:
-        value = int(value)
-    if type(value) is not int:
-        raise InvalidQuantity("Quantity must be a whole number.")
-    if not minimum <= value <= MAX_QUANTITY:
-        raise InvalidQuantity(f"Quantity must be from {minimum} to {MAX_QUANTITY}.")
-    return value
-
-
-@contextmanager
-def _transaction() -> Iterator[None]:
-    """Commit what the block did, or roll all of it back: a refused change stores nothing."""
-    try:
-        yield
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
 
 
 def find_basket(token: str | None, now: datetime) -> Basket | None:
@@ -159,8 +63,8 @@ def purge_stale_baskets(now: datetime) -> int:
     find_basket already ignores them (their cookies have expired too), so this only gives the
     space back. An order placed from such a basket keeps everything it needs in its own lines.
     """
-    deleted = db.session.execute(delete(Basket).where(Basket.updated_at <= now - LIFETIME))
-    db.session.commit()
+    with transaction():
+        deleted = db.session.execute(delete(Basket).where(Basket.updated_at <= now - LIFETIME))
     return deleted.rowcount
 
 
@@ -187,8 +91,8 @@ def add_item(
     if product.stock <= 0:
         raise NotEnoughStock(f"Sorry, {product.name} is out of stock.")
     if quantity > limit:
-        raise NotEnoughStock(_over_limit(product, have=0))
-    with _transaction():
+        raise NotEnoughStock(over_limit(product.name, product.stock, have=0))
+    with transaction():
         new_basket = basket is None
         if new_basket:
             basket = db.session.scalar(
@@ -200,7 +104,7 @@ def add_item(
         new_quantity = _upsert_line(basket.id, product.id, quantity, limit)
         if new_quantity is None:
             have = _line_quantity(basket.id, product.id)
-            raise NotEnoughStock(_over_limit(product, have))
+            raise NotEnoughStock(over_limit(product.name, product.stock, have))
         # A basket this add made holds just this line: nothing to read back.
         priced = (price_lines([(product, new_quantity)], rule) if new_basket
                   else price_basket(basket, rule))
@@ -250,13 +154,6 @@ def _line_quantity(basket_id: int, product_id: int) -> int:
     ) or 0
 
 
-def _over_limit(product: Product, have: int) -> str:
-    already = f" You already have {have} in your basket." if have else ""
-    if product.stock < MAX_QUANTITY:
-        return f"Sorry, we have only {product.stock} left of {product.name}.{already}"
-    return f"You can have at most {MAX_QUANTITY} of {product.name} in one order.{already}"
-
-
 def _basket_line(basket: Basket | None, slug: str) -> BasketLine:
     line = None
     if basket is not None:
@@ -285,8 +182,8 @@ def set_quantity(
     if not product.active or product.stock <= 0:
         raise NotEnoughStock(f"Sorry, {product.name} is no longer available. Please remove it.")
     if quantity > product.stock:
-        raise NotEnoughStock(_over_limit(product, have=0))
-    with _transaction():
+        raise NotEnoughStock(over_limit(product.name, product.stock, have=0))
+    with transaction():
         db.session.execute(
             update(BasketLine).where(BasketLine.id == line.id).values(quantity=quantity)
         )
@@ -302,23 +199,12 @@ def remove_item(basket: Basket | None, slug: str, now: datetime, rule: DeliveryR
 
 
 def _remove(basket: Basket, line: BasketLine, now: datetime, rule: DeliveryRule) -> LineChange:
-    with _transaction():
+    with transaction():
         db.session.execute(delete(BasketLine).where(BasketLine.id == line.id))
         basket.updated_at = now
         change = LineChange(basket, basket.token, line.product.slug, line.product.name, 0,
                             price_basket(basket, rule))
     return change
-
-
-def line_problem(product: Product, quantity: int) -> str | None:
-    """Why a line cannot be checked out as it stands, or None."""
-    if not product.active:
-        return "No longer available. Please remove it to check out."
-    if product.stock <= 0:
-        return "Out of stock. Please remove it to check out."
-    if quantity > product.stock:
-        return f"Only {product.stock} left. Please lower the quantity to check out."
-    return None
 
 
 def price_basket(basket: Basket | None, rule: DeliveryRule) -> PricedBasket:
@@ -336,19 +222,19 @@ def price_basket(basket: Basket | None, rule: DeliveryRule) -> PricedBasket:
 
 def price_lines(lines: Iterable[tuple[Product, int]], rule: DeliveryRule) -> PricedBasket:
     """Price (product, quantity) pairs at the products' current prices and quote delivery."""
-    priced = tuple(
-        PricedLine(
-            product_id=product.id,
-            slug=product.slug,
-            name=product.name,
-            image=product.image,
-            quantity=quantity,
-            unit_price_pence=product.price_pence,
-            stock_available=product.stock,
-            active=product.active,
-            problem=line_problem(product, quantity),
-        )
-        for product, quantity in lines
+    return PricedBasket.of(
+        (
+            PricedLine(
+                product_id=product.id,
+                slug=product.slug,
+                name=product.name,
+                image=product.image,
+                quantity=quantity,
+                unit_price_pence=product.price_pence,
+                stock_available=product.stock,
+                active=product.active,
+            )
+            for product, quantity in lines
+        ),
+        rule,
     )
-    subtotal = goods_subtotal((line.unit_price_pence, line.quantity) for line in priced)
-    return PricedBasket(priced, quote_delivery(subtotal, rule))

@@ -8,15 +8,8 @@ from flask import flash, redirect, render_template, request, url_for
 
 from shop.basket import bp
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
-from shop.basket.service import (
-    MAX_QUANTITY,
-    BasketError,
-    InvalidQuantity,
-    add_item,
-    check_quantity,
-    remove_item,
-    set_quantity,
-)
+from shop.basket.service import add_item, remove_item, set_quantity
+from shop.domain.basket import MAX_QUANTITY, BasketError, InvalidQuantity, check_quantity
 from shop.web import delivery_estimate, delivery_rule, now
 
 

@@ -1,4 +1,4 @@
-"""Placing an order: reserve stock, record the order, open a Stripe PaymentIntent."""
+"""Placing an order: price the basket, reserve its stock, record the order, open its payment."""
 
 from __future__ import annotations
 
@@ -9,48 +9,44 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from shop.basket.service import price_basket
-from shop.checkout.orders import (
-    OutOfStock,
-    expire_unpaid,
-    release_stock,
-    reserve_stock,
-    supersede_pending,
-)
+from shop.checkout.orders import expire_unpaid, supersede_pending
+from shop.checkout.stock import release_stock, reserve_stock
 from shop.domain.customer import Customer
-from shop.domain.delivery import goods_subtotal
+from shop.domain.delivery import DeliveryEstimate, DeliveryRule, goods_subtotal
 from shop.extensions import db
 from shop.models import Basket, Order, OrderLine, OrderStatus, Product
-from shop.payments import CardDeclined, PaymentError, gateway
-from shop.web import delivery_estimate, delivery_rule
+from shop.payments import PaymentError, PaymentGateway
+from shop.transaction import transaction
 
 log = logging.getLogger(__name__)
-
-__all__ = [
-    "BasketNotReady",
-    "CardDeclined",
-    "OutOfStock",
-    "PaymentError",
-    "create_order",
-    "pay_with_test_card",
-    "place_order",
-]
 
 
 class BasketNotReady(Exception):
     """The basket is empty, or a line in it cannot be sold as it stands."""
 
 
-def place_order(basket: Basket | None, customer: Customer, now: datetime) -> Order:
-    """Turn the visitor's basket into a pending order at today's prices and delivery rule."""
+def place_order(
+    basket: Basket | None,
+    customer: Customer,
+    *,
+    rule: DeliveryRule,
+    estimate: DeliveryEstimate,
+    payments: PaymentGateway,
+    now: datetime,
+) -> Order:
+    """Turn the visitor's basket into a pending order at today's prices and delivery rule.
+
+    Raises BasketNotReady, OutOfStock (nothing is stored) or PaymentError (the order is
+    closed and its stock released).
+    """
     if basket is not None:
         # A second submission replaces the first order, so its stock is not held twice.
-        supersede_pending(basket.id, now)
-    priced = price_basket(basket, delivery_rule())
+        supersede_pending(basket.id, now, payments)
+    priced = price_basket(basket, rule)
     if basket is None or not priced.lines:
         raise BasketNotReady("Your basket is empty.")
     if not priced.can_checkout:
         raise BasketNotReady(" ".join(priced.problems))
-    estimate = delivery_estimate(now)
     return create_order(
         customer,
         # price_basket loaded these products: the session hands back the same objects.
@@ -59,6 +55,7 @@ def place_order(basket: Basket | None, customer: Customer, now: datetime) -> Ord
         dispatch_date=estimate.dispatch_date,
         delivery_date=estimate.delivery_date,
         now=now,
+        payments=payments,
         basket_id=basket.id,
     )
 
@@ -70,6 +67,8 @@ def create_order(
     dispatch_date: date,
     delivery_date: date,
     now: datetime,
+    *,
+    payments: PaymentGateway,
     basket_id: int | None = None,
 ) -> Order:
     """Reserve the stock and record a pending order, then open its PaymentIntent.
@@ -77,9 +76,9 @@ def create_order(
     Prices come from the products as they are now, never from the client. Raises OutOfStock
     (nothing is stored) or PaymentError (the order is closed and its stock released).
     """
-    expire_unpaid(now)  # lazily: stock held by abandoned orders goes back on sale first
+    expire_unpaid(now, payments)  # lazily: stock held by abandoned orders goes back on sale first
     subtotal = goods_subtotal((product.price_pence, quantity) for product, quantity in lines)
-    try:
+    with transaction():
         reserve_stock(lines)
         order = Order(
             email=customer.email,
@@ -111,30 +110,26 @@ def create_order(
         db.session.add(order)
         db.session.flush()
         order.number = f"KS-{order.id:06d}"
-        db.session.commit()
-    except OutOfStock:
-        db.session.rollback()
-        raise
     # The order is committed before Stripe is called: no lock is held across the network.
     try:
-        intent = gateway().create_intent(order.total_pence, order.number)
+        intent = payments.create_intent(order.total_pence, order.number)
     except PaymentError:
         log.exception("could not open a PaymentIntent for %s", order.number)
-        order.status = OrderStatus.PAYMENT_FAILED
-        release_stock(order)
-        db.session.commit()
+        with transaction():
+            order.status = OrderStatus.PAYMENT_FAILED
+            release_stock(order)
         raise
-    order.payment_intent_id = intent.id
-    order.payment_client_secret = intent.client_secret
-    db.session.commit()
+    with transaction():
+        order.payment_intent_id = intent.id
+        order.payment_client_secret = intent.client_secret
     return order
 
 
-def pay_with_test_card(order: Order, card_number: str) -> None:
+def pay_with_test_card(order: Order, card_number: str, payments: PaymentGateway) -> None:
     """Sandbox only: confirm the order's PaymentIntent with a typed test card number.
 
     The order still becomes paid only when Stripe's webhook says so.
     """
     if order.status != OrderStatus.PENDING_PAYMENT or not order.payment_intent_id:
         raise PaymentError("This order is not waiting for payment.")
-    gateway().pay_with_test_card(order.payment_intent_id, card_number)
+    payments.pay_with_test_card(order.payment_intent_id, card_number)

@@ -5,32 +5,20 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from shop.basket.cookie import current_basket, current_priced_basket
 from shop.checkout import bp
-from shop.checkout.orders import (
-    EventRefused,
-    expire_unpaid,
-    handle_stripe_event,
-    status_url,
-    token_matches,
-)
-from shop.checkout.service import (
-    BasketNotReady,
-    CardDeclined,
-    OutOfStock,
-    PaymentError,
-    pay_with_test_card,
-    place_order,
-)
+from shop.checkout.links import order_from_link, status_url
+from shop.checkout.payment_events import EventRefused, handle_stripe_event
+from shop.checkout.service import BasketNotReady, pay_with_test_card, place_order
+from shop.checkout.stock import OutOfStock
 from shop.domain.customer import validate_customer
 from shop.errors import Problem
-from shop.extensions import csrf, db
+from shop.extensions import csrf
 from shop.models import Order, OrderStatus
-from shop.payments import BadSignature, gateway
+from shop.payments import BadSignature, CardDeclined, PaymentError, gateway
 from shop.security import CSP
-from shop.web import delivery_estimate, now
+from shop.web import delivery_estimate, delivery_rule, now
 
 # Live mode's payment page loads Stripe.js and its frames, and nothing else from outside.
 STRIPE_JS_CSP = (
@@ -57,7 +45,6 @@ def stripe_webhook():
     try:
         outcome = handle_stripe_event(event, now())
     except EventRefused as exc:
-        db.session.rollback()
         raise Problem(400, str(exc)) from None
     return {"received": True, "outcome": outcome}
 
@@ -99,8 +86,10 @@ def place():
     })
     if errors:
         return _checkout_page(form, errors, 422)
+    at = now()
     try:
-        order = place_order(current_basket(), customer, now())
+        order = place_order(current_basket(), customer, rule=delivery_rule(),
+                            estimate=delivery_estimate(at), payments=gateway(), now=at)
     except (BasketNotReady, OutOfStock) as exc:
         flash(str(exc), "error")
         return redirect(url_for("basket.index"), code=303)
@@ -114,11 +103,10 @@ def place():
 
 
 def _order_or_404(number: str, token: str) -> Order:
-    """The order behind a signed status link; a wrong token looks like no order at all."""
-    order = db.session.scalar(select(Order).where(Order.number == number))
-    if order is None or not token_matches(number, token):
+    """The order behind a signed status link, or a 404 page."""
+    order = order_from_link(number, token, now=now(), payments=gateway())
+    if order is None:
         abort(404, "We could not find that order. Please use the link from your confirmation.")
-    expire_unpaid(now(), [order])  # lazily, so a stale reservation never outlives its time
     return order
 
 
@@ -156,7 +144,7 @@ def pay(number: str):
         flash("Please type a test card number, such as 4242 4242 4242 4242.", "error")
         return redirect(status_url(order))
     try:
-        pay_with_test_card(order, card)
+        pay_with_test_card(order, card, gateway())
     except CardDeclined as exc:
         flash(f"{exc} Your basket is kept: go back to the checkout to try another card.", "error")
         return redirect(status_url(order))

@@ -102,6 +102,7 @@ def test_an_unpaid_order_cannot_be_dispatched_or_delivered(app, clock, staff_cli
 
     from shop.checkout.service import create_order
     from shop.domain.customer import validate_customer
+    from shop.payments import gateway
 
     customer, _ = validate_customer({"email": "b@example.com", "name": "Bo",
                                      "address": {"line1": "1 Lane", "city": "Ely",
@@ -109,7 +110,7 @@ def test_an_unpaid_order_cannot_be_dispatched_or_delivered(app, clock, staff_cli
     with app.app_context():
         soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
         number = create_order(customer, [(soap, 1)], 395, date(2026, 11, 25),
-                              date(2026, 11, 26), clock.now()).number
+                              date(2026, 11, 26), clock.now(), payments=gateway()).number
     assert "only paid orders can be dispatched" in act(staff_client, number, "dispatch")
     assert "only dispatched orders" in act(staff_client, number, "deliver")
     assert status(app, number) == "pending_payment"

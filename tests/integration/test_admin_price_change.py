@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from shop.checkout.orders import order_token
+from shop.checkout.links import order_token
 from shop.extensions import db
 from shop.models import OrderLine, Product
 from tests.factories import form_csrf_token, place_paid_order

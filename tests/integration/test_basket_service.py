@@ -10,16 +10,10 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select, update
 
-from shop.basket.service import (
-    LIFETIME,
-    BasketError,
-    NotEnoughStock,
-    add_item,
-    find_basket,
-    price_basket,
-)
+from shop.basket.service import LIFETIME, add_item, find_basket, price_basket
 from shop.clock import FixedClock
 from shop.domain import LONDON
+from shop.domain.basket import BasketError, NotEnoughStock
 from shop.domain.delivery import DeliveryRule
 from shop.extensions import db
 from shop.models import Basket, BasketLine, Product

@@ -138,6 +138,7 @@ def test_stock_an_order_takes_and_gives_back_shows_on_the_product_page_at_once(a
     from shop.checkout.orders import expire_unpaid
     from shop.checkout.service import create_order
     from shop.domain.customer import validate_customer
+    from shop.payments import gateway
 
     client = app.test_client()
     stock = lambda: client.get("/products/kefir-recipe-book").get_data(as_text=True)  # noqa: E731
@@ -149,9 +150,9 @@ def test_stock_an_order_takes_and_gives_back_shows_on_the_product_page_at_once(a
     with app.app_context():
         book = db.session.scalar(select(Product).where(Product.slug == "kefir-recipe-book"))
         create_order(customer, [(book, 2)], 395, date(2026, 11, 25), date(2026, 11, 26),
-                     clock.now())
+                     clock.now(), payments=gateway())
     assert 'data-stock="1"' in stock()  # reserved by the unpaid order
     clock.at += timedelta(minutes=31)
     with app.app_context():
-        assert len(expire_unpaid(clock.now())) == 1
+        assert len(expire_unpaid(clock.now(), gateway())) == 1
     assert 'data-stock="3"' in stock()  # released when it expired unpaid

@@ -10,11 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from shop.checkout.orders import status_url
+from shop.checkout.links import status_url
 from shop.checkout.service import create_order
 from shop.domain.customer import validate_customer
 from shop.extensions import db
 from shop.models import Order, Product
+from shop.payments import gateway
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 
@@ -32,7 +33,8 @@ def order_link(app: Flask, clock) -> str:
     with app.app_context(), app.test_request_context():
         soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
         order = create_order(
-            customer, [(soap, 2)], 395, date(2026, 11, 25), date(2026, 11, 26), clock.now()
+            customer, [(soap, 2)], 395, date(2026, 11, 25), date(2026, 11, 26), clock.now(),
+            payments=gateway(),
         )
         return status_url(order)
 

@@ -1,4 +1,8 @@
-"""Orders are paid only by signed Stripe webhooks, sent by a real local Stripe (localstripe)."""
+"""Orders are paid only by signed Stripe webhooks, sent by a real local Stripe (localstripe).
+
+End to end through the Stripe SDK; the webhook's rules one by one (signatures, amounts, late
+and out-of-order events, expiry, refunds) are tested against the fake in tests/services/.
+"""
 
 from __future__ import annotations
 
@@ -17,10 +21,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from shop.checkout.orders import expire_unpaid
-from shop.checkout.service import CardDeclined, create_order, pay_with_test_card
+from shop.checkout.service import create_order, pay_with_test_card
 from shop.domain.customer import validate_customer
 from shop.extensions import db
-from shop.models import BasketLine, Order, OutboxEmail, Product, StripeEvent
+from shop.models import Order, OutboxEmail, Product, StripeEvent
+from shop.payments import CardDeclined, gateway
 from tests.factories import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
@@ -47,6 +52,7 @@ def place(app: Flask, clock, items: dict[str, int]) -> str:
             dispatch_date=date(2026, 11, 25),
             delivery_date=date(2026, 11, 26),
             now=clock.now(),
+            payments=gateway(),
         )
         return order.number
 
@@ -76,7 +82,7 @@ def wait_for_status(app: Flask, number: str, status: str, seconds: float = 15) -
 def pay(app: Flask, number: str, card: str) -> None:
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == number))
-        pay_with_test_card(order, card)
+        pay_with_test_card(order, card, gateway())
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict]:
@@ -155,109 +161,14 @@ def test_a_replayed_event_changes_nothing(app, clock, client: FlaskClient):
     assert stock(app, "kefir-soap-bar") == 39
 
 
-def test_a_failure_arriving_after_success_changes_nothing(app, clock, client: FlaskClient):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    pay(app, number, "4242424242424242")
-    order = wait_for_status(app, number, "paid")
-    late = {
-        "id": "evt_late_failure",
-        "type": "payment_intent.payment_failed",
-        "data": {
-            "object": {
-                "id": order.payment_intent_id,
-                "amount": order.total_pence,
-                "currency": "gbp",
-            }
-        },
-    }
-    payload, headers = signed(late)
-    response = client.post("/stripe/webhook", data=payload, headers=headers)
-    assert response.status_code == 200 and response.get_json()["outcome"] == "no-change"
-    assert order_state(app, number).status == "paid"
-    assert stock(app, "kefir-soap-bar") == 39
-
-
-def test_a_tampered_signature_is_refused_and_changes_nothing(app, clock, client: FlaskClient):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    order = order_state(app, number)
-    event = {
-        "id": "evt_forged",
-        "type": "payment_intent.succeeded",
-        "data": {
-            "object": {
-                "id": order.payment_intent_id,
-                "amount": order.total_pence,
-                "currency": "gbp",
-            }
-        },
-    }
-    payload, headers = signed(event, secret="whsec_not_ours")
-    response = client.post("/stripe/webhook", data=payload, headers=headers)
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    payload, headers = signed(event)
-    response = client.post("/stripe/webhook", data=payload.replace(b"gbp", b"usd"), headers=headers)
-    assert response.status_code == 400
-    assert client.post("/stripe/webhook", data=payload).status_code == 400  # no header at all
-    assert order_state(app, number).status == "pending_payment"
-    with app.app_context():
-        assert db.session.scalar(select(StripeEvent)) is None
-
-
-def test_an_amount_that_disagrees_with_the_order_is_refused_and_logged(
-    app, clock, client: FlaskClient, caplog
-):
-    number = place(app, clock, {"kefir-soap-bar": 1})
-    order = order_state(app, number)
-    for amount, currency in [(order.total_pence - 1, "gbp"), (order.total_pence, "usd")]:
-        event = {
-            "id": f"evt_wrong_{amount}_{currency}",
-            "type": "payment_intent.succeeded",
-            "data": {
-                "object": {"id": order.payment_intent_id, "amount": amount, "currency": currency}
-            },
-        }
-        payload, headers = signed(event)
-        response = client.post("/stripe/webhook", data=payload, headers=headers)
-        assert response.status_code == 400
-    assert order_state(app, number).status == "pending_payment"
-    assert "refused payment_intent.succeeded" in caplog.text
-
-
 def test_unpaid_orders_expire_after_thirty_minutes_and_release_their_stock(app, clock):
     from datetime import timedelta
 
     number = place(app, clock, {"kefir-recipe-book": 2})
     assert stock(app, "kefir-recipe-book") == 1
     with app.app_context():
-        assert expire_unpaid(clock.now() + timedelta(minutes=29, seconds=59)) == []
-        assert [o.number for o in expire_unpaid(clock.now() + timedelta(minutes=30))] == [number]
+        assert expire_unpaid(clock.now() + timedelta(minutes=29, seconds=59), gateway()) == []
+        expired = expire_unpaid(clock.now() + timedelta(minutes=30), gateway())
+        assert [o.number for o in expired] == [number]
     assert order_state(app, number).status == "expired"
     assert stock(app, "kefir-recipe-book") == 3
-
-
-def test_a_paid_order_empties_the_basket_it_came_from(app, clock):
-    from datetime import date
-
-    from shop.models import Basket
-
-    customer, _ = validate_customer(CUSTOMER)
-    with app.app_context():
-        product = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
-        basket = Basket(token="t" * 32, lines=[BasketLine(product=product, quantity=1)])
-        db.session.add(basket)
-        db.session.commit()
-        order = create_order(
-            customer,
-            [(product, 1)],
-            395,
-            date(2026, 11, 25),
-            date(2026, 11, 26),
-            clock.now(),
-            basket_id=basket.id,
-        )
-        number = order.number
-    pay(app, number, "4242424242424242")
-    wait_for_status(app, number, "paid")
-    with app.app_context():
-        assert db.session.scalar(select(BasketLine)) is None

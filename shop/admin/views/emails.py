@@ -10,6 +10,7 @@ from shop.admin.auth import web_actor
 from shop.extensions import db
 from shop.mail import dead_letters, requeue, waiting_retry
 from shop.models import OutboxEmail
+from shop.transaction import transaction
 from shop.web import now
 
 
@@ -28,11 +29,13 @@ def email_retry(email_id: int):
     if email is None:
         abort(404, "There is no such email.")
     last_error = email.last_error
-    if requeue(email_id) is None:
+    with transaction():
+        requeued = requeue(email_id)
+        if requeued:
+            record(web_actor(), "email.retry", "email", str(email_id),
+                   {"to": email.to, "subject": email.subject, "last_error": last_error}, now())
+    if requeued is None:
         flash(f"The email to {email.to} is not dead-lettered: nothing to retry.", "error")
     else:
-        record(web_actor(), "email.retry", "email", str(email_id),
-               {"to": email.to, "subject": email.subject, "last_error": last_error}, now())
-        db.session.commit()
         flash(f"The email to {email.to} is queued to be sent again.", "success")
     return redirect(url_for("admin.emails"), 303)

@@ -19,6 +19,7 @@ from shop.admin.auth import admin_required, web_actor
 from shop.admin.models import ApiToken, User
 from shop.admin.views.forms import page_number
 from shop.extensions import db
+from shop.transaction import transaction
 from shop.web import now
 
 AUDITED = ("product", "order", "post", "user", "email")
@@ -51,8 +52,8 @@ def user_create():
     except AccountError as exc:
         db.session.rollback()
         return _page({"email": form.get("email", ""), "role": form.get("role", "")}, str(exc), 422)
-    record(web_actor(), "user.create", "user", user.email, {"role": user.role}, now())
-    db.session.commit()
+    with transaction():
+        record(web_actor(), "user.create", "user", user.email, {"role": user.role}, now())
     flash(f"{user.email} can now sign in as {user.role}.", "success")
     return redirect(url_for("admin.users"), 303)
 
@@ -83,8 +84,8 @@ def user_update(user_id: int):
         flash(str(exc), "error")
         return redirect(url_for("admin.users"), 303)
     if changes:
-        record(web_actor(), "user.update", "user", user.email, changes, now())
-        db.session.commit()
+        with transaction():
+            record(web_actor(), "user.update", "user", user.email, changes, now())
         flash(f"{user.email} was updated.", "success")
     return redirect(url_for("admin.users"), 303)
 
@@ -97,10 +98,10 @@ def token_revoke(user_id: int, token_id: int):
     if token is None or token.user_id != user_id:
         abort(404, "There is no such token.")
     if token.revoked_at is None:
-        token.revoked_at = now()
-        record(web_actor(), "token.revoke", "user", token.user.email,
-               {"token": token.prefix + "…"}, now())
-        db.session.commit()
+        with transaction():
+            token.revoked_at = now()
+            record(web_actor(), "token.revoke", "user", token.user.email,
+                   {"token": token.prefix + "…"}, now())
     flash(f"The token {token.prefix}… no longer works.", "success")
     return redirect(url_for("admin.users"), 303)
 
@@ -133,8 +134,8 @@ def account():
         if error:
             db.session.rollback()
             return render_template("admin/account.html", error=error), 422
-        record(web_actor(), "user.update", "user", user.email, {"password": "changed"}, now())
-        db.session.commit()
+        with transaction():
+            record(web_actor(), "user.update", "user", user.email, {"password": "changed"}, now())
         login_user(user)  # the session id carries the new nonce; this browser stays signed in
         session["admin_signed_in_at"] = session["admin_seen_at"] = now().timestamp()
         flash("Your password is changed; other devices are signed out.", "success")
