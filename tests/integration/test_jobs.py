@@ -28,6 +28,7 @@ from shop.extensions import db
 from shop.jobs import queue, queue_url
 from shop.mail import queue_email
 from shop.models import Order, OutboxEmail, Product
+from shop.payments import gateway
 from tests.factories import WEBHOOK_SECRET
 from tests.servers import SmtpSink, free_port, race
 
@@ -42,7 +43,7 @@ def place_unpaid(app: Flask, clock, slug: str = "kefir-soap-bar", quantity: int 
     with app.app_context():
         product = db.session.scalar(select(Product).where(Product.slug == slug))
         order = create_order(customer, [(product, quantity)], 395, date(2026, 11, 25),
-                             date(2026, 11, 26), clock.now())
+                             date(2026, 11, 26), clock.now(), payments=gateway())
         return order.number
 
 
