@@ -20,7 +20,10 @@ from shop.models import BasketLine, Category, OrderLine, Product
 
 MAX_PRICE_PENCE = 1_000_000  # £10,000: a typo guard, far above anything the shop sells
 MAX_STOCK = 1_000_000
-FIELDS = {"name", "slug", "description", "category", "price_pence", "stock", "active", "featured"}
+FIELDS = {
+    "name", "slug", "description", "category", "price_pence", "stock", "active", "featured",
+    "perishable",
+}  # fmt: skip
 
 
 class StockChanged(Exception):
@@ -53,6 +56,7 @@ def validate_product(data: Mapping[str, Any], current: Product | None = None) ->
     check.integer("stock", 0, MAX_STOCK)
     check.boolean("active")
     check.boolean("featured")
+    check.boolean("perishable")
     values = check.done()
     if creating and "slug" not in values:
         values["slug"] = slugify(values["name"])
@@ -82,6 +86,7 @@ def snapshot(product: Product) -> dict[str, Any]:
         "stock": product.stock,
         "active": product.active,
         "featured": product.featured,
+        "perishable": product.perishable,
         "image": product.image,
     }
 
@@ -97,6 +102,7 @@ def create_product(values: dict[str, Any], actor: Actor, now: datetime) -> Produ
         stock=values.get("stock", 0),
         active=values.get("active", True),
         featured=values.get("featured", False),
+        perishable=values.get("perishable", False),
         image="",
         created_at=now,
         updated_at=now,

@@ -54,6 +54,7 @@ class ProductDetails(NamedTuple):
     image: str
     category_slug: str
     category_name: str
+    perishable: bool
 
     @property
     def in_stock(self) -> bool:
@@ -70,6 +71,7 @@ DETAILS = (
     Product.image,
     Category.slug,
     Category.name,
+    Product.perishable,
 )
 
 

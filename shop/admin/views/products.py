@@ -45,6 +45,7 @@ def _submitted(form: MultiDict, editing: bool) -> tuple[dict, dict[str, str]]:
         "category": form.get("category", ""),
         "active": form.get("active") == "1",
         "featured": form.get("featured") == "1",
+        "perishable": form.get("perishable") == "1",
     }
     slug = form.get("slug", "").strip()
     if slug or editing:
@@ -87,6 +88,11 @@ def _form(product: Product | None, values: dict, errors: dict[str, str], status:
     )
 
 
+def _ticks(data: dict) -> dict:
+    """The form's checkboxes as booleans, to show them again as they were ticked."""
+    return {name: data[name] for name in ("active", "featured", "perishable")}
+
+
 def _values_of(product: Product) -> dict:
     return {
         "name": product.name,
@@ -97,6 +103,7 @@ def _values_of(product: Product) -> dict:
         "stock": product.stock,
         "active": product.active,
         "featured": product.featured,
+        "perishable": product.perishable,
     }
 
 
@@ -134,7 +141,7 @@ def product_new():
     except Invalid as exc:
         errors = exc.errors | errors
     image = _uploaded_image(errors)
-    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    form_values = request.form.to_dict() | _ticks(data)
     if errors:
         return _form(None, form_values, errors, 422)
     product = create_product(values, web_actor(), now())
@@ -159,7 +166,7 @@ def product_edit(product_id: int):
     except Invalid as exc:
         errors = exc.errors | errors
     image = _uploaded_image(errors)
-    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    form_values = request.form.to_dict() | _ticks(data)
     if errors:
         return _form(product, form_values, errors, 422)
     try:
