@@ -8,7 +8,7 @@ from flask import Blueprint, Flask
 bp = Blueprint("admin", __name__, static_folder="static", static_url_path="/static")
 
 from shop.admin import auth  # noqa: E402  (registers the sign-in guard first)
-from shop.admin.views import dashboard, orders, posts, products, users  # noqa: E402,F401
+from shop.admin.views import dashboard, orders, pages, posts, products, users  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:

@@ -21,7 +21,7 @@ from shop.admin.views.forms import page_number
 from shop.extensions import db
 from shop.web import now
 
-AUDITED = ("product", "order", "post", "user")
+AUDITED = ("product", "order", "post", "page", "user")
 
 
 def _user_or_404(user_id: int) -> User:
