@@ -55,7 +55,8 @@ class SellingTerms:
     def cutoff_time(self) -> str:
         """The dispatch cut-off with London's offset on the day, e.g. '14:00:00+01:00'."""
         day = self.now.astimezone(LONDON).date()
-        return datetime.combine(day, self.cutoff, LONDON).timetz().isoformat()
+        moment = datetime.combine(day, self.cutoff, LONDON)
+        return moment.isoformat(timespec="seconds").split("T")[1]
 
 
 def _money(pence: int | None = None, **bounds: str) -> dict:
