@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shop.pages import SLUGS
+
 
 @dataclass(frozen=True)
 class Target:
@@ -46,6 +48,9 @@ ARTICLE = Target("blog article", "/blog/{post}")
 BASKET_ADD = Target("basket add", "/api/v1/basket/items", method="POST",
                     json={"slug": "{product}", "quantity": 1}, status=201, goal=0.25)
 
+#: The shop's information pages (shop.pages.PAGES), each a Markdown page staff edit.
+INFO_PAGES = [Target(slug.replace("-", " "), f"/{slug}") for slug in SLUGS]
+
 #: Lighthouse, the Nu Html Checker and axe-core run on each of these.
 AUDITED_PAGES = [
     HOME,
@@ -54,6 +59,7 @@ AUDITED_PAGES = [
     Target("basket", "/basket", indexable=False, basket=True),
     Target("checkout", "/checkout", indexable=False, basket=True),
     ARTICLE,
+    *INFO_PAGES,
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its
