@@ -47,14 +47,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["london"] = lambda dt: dt.astimezone(LONDON)
     app.jinja_env.filters["isoformat"] = lambda dt: dt.isoformat()
 
-    from shop.pages import PAGES
-
     hours = app.config["CHAT"]
     hours_label = f"{clock_label(hours.opens)} - {clock_label(hours.closes)}"
     shared = {
         "chat_hours_label": hours_label,
         "company": app.config["COMPANY"],
-        "footer_pages": PAGES,
+        "footer_links": footer_links,
         "free_delivery_over": app.config["DELIVERY_RULE"].free_over_pence,
         "chat_url": chat_url,
     }
@@ -62,6 +60,18 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def header_context() -> dict:
         return {"chat": chat_now(), **shared}
+
+
+def footer_links() -> list[tuple[str, str]]:
+    """The footer's (path, label) of each information page, worked out once."""
+    from shop.pages import PAGES
+
+    extensions = current_app.extensions
+    if "footer_links" not in extensions:
+        extensions["footer_links"] = [
+            (url_for("pages.show", slug=page.slug), page.label) for page in PAGES
+        ]
+    return extensions["footer_links"]
 
 
 def chat_url() -> str:
