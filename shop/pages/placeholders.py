@@ -59,6 +59,6 @@ def placeholders() -> dict[str, Placeholder]:
     return extensions["shop_placeholders"]
 
 
-def values() -> dict[str, str]:
+def html_values() -> dict[str, str]:
     """{name: HTML} for shop.domain.placeholders.fill()."""
     return {name: item.html for name, item in placeholders().items()}

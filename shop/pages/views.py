@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from shop.domain.placeholders import fill
 from shop.pages import SLUGS, bp
-from shop.pages.placeholders import values
+from shop.pages.placeholders import html_values
 from shop.pages.queries import page_content
 
 
@@ -18,5 +18,5 @@ def show(slug: str):
     if page is None:
         abort(404, "We could not find that page.")
     # The stored HTML was sanitised when it was saved; the values are escaped HTML.
-    body = Markup(fill(page.body_html, values()))
+    body = Markup(fill(page.body_html, html_values()))
     return render_template("pages/page.html", page=page, body=body)

@@ -10,8 +10,8 @@ from shop.admin import bp
 from shop.admin.auth import web_actor
 from shop.admin.pages import InvalidPage, StalePage, restore, revision_of, save_page, snapshot
 from shop.domain.placeholders import fill
-from shop.pages.models import ShopPage
-from shop.pages.placeholders import placeholders, values
+from shop.pages.models import PageRevision, ShopPage
+from shop.pages.placeholders import html_values, placeholders
 from shop.pages.queries import all_pages, page_by_slug
 from shop.web import now
 
@@ -21,6 +21,14 @@ def _page_or_404(slug: str) -> ShopPage:
     if page is None:
         abort(404, "There is no such page.")
     return page
+
+
+def _revision_or_404(slug: str, number: int) -> tuple[ShopPage, PageRevision]:
+    page = _page_or_404(slug)
+    revision = revision_of(page, number)
+    if revision is None:
+        abort(404, "That page has no such revision.")
+    return page, revision
 
 
 def _based_on() -> int:
@@ -33,7 +41,7 @@ def _based_on() -> int:
 
 def _preview(markdown: str) -> Markup:
     """Markdown as visitors will see it: sanitised, then its placeholders filled."""
-    return Markup(fill(render_markdown(markdown), values()))
+    return Markup(fill(render_markdown(markdown), html_values()))
 
 
 def _form(page: ShopPage, fields: dict, based_on: int, errors: dict | None = None,
@@ -79,10 +87,7 @@ def page_edit(slug: str):
 @bp.get("/pages/<slug>/revisions/<int:number>")
 def page_revision(slug: str, number: int):
     """An earlier revision's text, as it was saved and as it would look."""
-    page = _page_or_404(slug)
-    revision = revision_of(page, number)
-    if revision is None:
-        abort(404, "That page has no such revision.")
+    page, revision = _revision_or_404(slug, number)
     return render_template("admin/pages/revision.html", page=page, revision=revision,
                            preview=_preview(revision.body_markdown))
 
@@ -90,10 +95,7 @@ def page_revision(slug: str, number: int):
 @bp.post("/pages/<slug>/revisions/<int:number>/restore")
 def page_restore(slug: str, number: int):
     """Make an earlier revision the page's text again (as a new revision)."""
-    page = _page_or_404(slug)
-    revision = revision_of(page, number)
-    if revision is None:
-        abort(404, "That page has no such revision.")
+    page, revision = _revision_or_404(slug, number)
     try:
         saved = restore(page, revision, _based_on(), web_actor(), now())
     except (InvalidPage, StalePage) as exc:
