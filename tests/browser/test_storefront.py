@@ -33,6 +33,9 @@ def test_customer_filters_the_catalogue_by_category_and_pages_through(page: Page
 
 def test_chat_indicator_reads_the_server_clock(page: Page, live_server: str, clock):
     clock.at = datetime(2026, 11, 25, 19, 0, tzinfo=LONDON)
+    # The browser's clock too: at today's real time the page's script would flip the
+    # indicator at once, since the server's 8pm is long past.
+    page.clock.install(time=clock.at)
     page.goto(live_server + "/")
     indicator = page.locator("[data-chat-status]")
     expect(indicator).to_have_attribute("data-chat-status", "online")
