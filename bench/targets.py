@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shop.pages import SLUGS
+
 
 @dataclass(frozen=True)
 class Target:
@@ -54,6 +56,9 @@ DISPATCH = Target("dispatch", "/admin/dispatch/", indexable=False, admin=True)
 BASKET_ADD = Target("basket add", "/api/v1/basket/items", method="POST",
                     json={"slug": "{product}", "quantity": 1}, status=201, goal=0.25)
 
+#: The shop's information pages (shop.pages.PAGES), each a Markdown page staff edit.
+INFO_PAGES = [Target(slug.replace("-", " "), f"/{slug}") for slug in SLUGS]
+
 #: Lighthouse, the Nu Html Checker and axe-core run on each of these.
 AUDITED_PAGES = [
     HOME,
@@ -64,6 +69,7 @@ AUDITED_PAGES = [
     ARTICLE,
     REPORTS,
     DISPATCH,
+    *INFO_PAGES,
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its

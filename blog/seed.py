@@ -15,8 +15,9 @@ DATA = Path(__file__).resolve().parent / "data"
 FENCE = "+++"
 
 
-def read_post_file(path: Path) -> dict:
-    """A Markdown file with TOML front matter between `+++` lines, as save_post() data."""
+def read_markdown_file(path: Path) -> dict:
+    """A Markdown file with TOML front matter between `+++` lines: the front matter's
+    values, and the Markdown after it as `body_markdown`."""
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     if lines[0].strip() != FENCE or FENCE not in (line.strip() for line in lines[1:]):
@@ -24,6 +25,12 @@ def read_post_file(path: Path) -> dict:
     end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == FENCE)
     data = tomllib.loads("\n".join(lines[1:end]))
     data["body_markdown"] = "\n".join(lines[end + 1 :]).strip("\n") + "\n"
+    return data
+
+
+def read_post_file(path: Path) -> dict:
+    """A post's Markdown file (see read_markdown_file), as save_post() data."""
+    data = read_markdown_file(path)
     if "published_at" not in data:
         raise ValueError(f"{path.name}: front matter needs published_at (a date with an offset)")
     data.setdefault("published", True)

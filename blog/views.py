@@ -22,6 +22,7 @@ from shop.cache import key as cache_key
 from shop.cache import remember
 from shop.catalogue.queries import BadQuery, parse_positive
 from shop.domain import LONDON
+from shop.jsonld import breadcrumb_list
 from shop.web import now
 
 SITE_NAME = "Kefir Shop"
@@ -87,11 +88,16 @@ def _article(slug: str) -> dict:
     data = blog_posting(
         item, url=url, site_name=SITE_NAME, site_url=url_for("catalogue.index", _external=True)
     )
+    crumbs = breadcrumb_list([
+        ("Home", url_for("catalogue.index", _external=True)),
+        ("Blog", url_for("blog.index", _external=True)),
+        (item.title, url),
+    ])
     return {
         "title": item.title,
         "excerpt": item.excerpt,
         "head": render_template("blog/_post_head.html", post=item, canonical=url,
-                                json_ld=script_json(data)),
+                                json_ld=[script_json(data), script_json(crumbs)]),
         "body": render_template("blog/_post_body.html", post=item),
         "sells": bool(item.shop_products),
     }

@@ -1,4 +1,5 @@
-"""Draw the demo catalogue's product artwork as small SVG files (run once, output committed)."""
+"""Draw the demo catalogue's product artwork, and the placeholder for products without a
+photo, as small SVG files (run once, output committed)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,31 @@ def svg(product: dict) -> str:
     )
 
 
+def placeholder() -> str:
+    """The picture of a product staff added without a photo: an empty, dashed jar."""
+    ink, green = "#4a524e", "#1f6f50"
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400" width="400" height="400"'
+        ' role="img" aria-label="Photo coming soon"><title>Photo coming soon</title>'
+        '<rect width="400" height="400" fill="#f5f0e4"/>'
+        '<ellipse cx="200" cy="318" rx="110" ry="12" fill="#000000" opacity=".06"/>'
+        f'<rect x="135" y="118" width="130" height="190" rx="22" fill="#fffdf8" stroke="{green}"'
+        ' stroke-width="5" stroke-dasharray="14 10"/>'
+        f'<rect x="145" y="90" width="110" height="30" rx="8" fill="{green}" opacity=".3"/>'
+        f'<circle cx="180" cy="250" r="17" fill="{green}" opacity=".22"/>'
+        f'<circle cx="214" cy="266" r="21" fill="{green}" opacity=".3"/>'
+        f'<circle cx="204" cy="228" r="13" fill="{green}" opacity=".18"/>'
+        f'<text x="200" y="365" text-anchor="middle" font-family="system-ui, sans-serif"'
+        f' font-size="24" fill="{ink}">Photo coming soon</text></svg>\n'
+    )
+
+
 def main() -> None:
     data = json.loads((ROOT / "shop" / "data" / "catalogue.json").read_text())
     OUT.mkdir(parents=True, exist_ok=True)
     for product in data["products"]:
         (OUT / f"{product['slug']}.svg").write_text(svg(product))
+    (OUT / "placeholder.svg").write_text(placeholder())
 
 
 if __name__ == "__main__":

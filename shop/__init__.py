@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from shop.catalogue import bp as catalogue_bp
     from shop.checkout import bp as checkout_bp
     from shop.health import bp as health_bp
+    from shop.pages import bp as pages_bp
     from shop.seo import bp as seo_bp
 
     app.register_blueprint(catalogue_bp)
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(seo_bp)
+    app.register_blueprint(pages_bp)
     csrf.exempt(api_bp)
 
     from shop import admin
@@ -75,6 +77,7 @@ def _finish_config(app: Flask) -> None:
     """Derive settings that depend on others, once, at start-up."""
     from shop.clock import SystemClock
     from shop.domain.chat import ChatHours
+    from shop.domain.company import Address, Company
     from shop.domain.delivery import DeliveryRule, parse_cutoff
 
     if not app.config["SECRET_KEY"]:
@@ -89,6 +92,16 @@ def _finish_config(app: Flask) -> None:
         free_over_pence=int(app.config["FREE_DELIVERY_OVER_PENCE"]),
     )
     app.config["DISPATCH_CUTOFF_TIME"] = parse_cutoff(app.config["DISPATCH_CUTOFF"])
+    app.config["COMPANY"] = Company(
+        name=app.config["SHOP_NAME"],
+        legal_name=app.config["SHOP_COMPANY_NAME"],
+        number=app.config["SHOP_COMPANY_NUMBER"],
+        registered_in=app.config["SHOP_REGISTERED_IN"],
+        address=Address.parse(app.config["SHOP_ADDRESS"]),
+        email=app.config["SHOP_EMAIL"],
+        phone=app.config["SHOP_PHONE"],
+        vat_number=app.config["SHOP_VAT_NUMBER"],
+    )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

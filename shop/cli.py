@@ -13,14 +13,18 @@ from shop.transaction import transaction
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo() -> None:
-    """Load the demo catalogue and the blog article into an empty database."""
+    """Load the demo catalogue and the blog article into an empty database, and the shop's
+    information pages that are missing."""
     from blog.seed import seed_blog
     from shop.catalogue.seed import seed_catalogue
+    from shop.pages.seed import seed_pages
+    from shop.web import now
 
     with transaction():
         products = seed_catalogue(db.session)
         posts = seed_blog(db.session)
-    click.echo(f"Seeded {products} products and {posts} posts.")
+        pages = seed_pages(db.session, now())
+    click.echo(f"Seeded {products} products, {posts} posts and {pages} pages.")
 
 
 @click.command("release-expired")

@@ -65,6 +65,18 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "FREE_DELIVERY_OVER_PENCE": _int("FREE_DELIVERY_OVER_PENCE", 2500),
         "DISPATCH_CUTOFF": os.environ.get("DISPATCH_CUTOFF", "14:00"),
         "CHAT_HOURS": os.environ.get("CHAT_HOURS", "08:00-20:00"),
+        # Who runs the shop, as the E-Commerce Regulations ask a trader to show it. The
+        # defaults are a demo company: Ofcom keeps 0117 496 0xxx for drama, so the number
+        # reaches nobody.
+        "SHOP_NAME": os.environ.get("SHOP_NAME") or "Kefir Shop",
+        "SHOP_COMPANY_NAME": os.environ.get("SHOP_COMPANY_NAME") or "Kefir Shop Ltd",
+        "SHOP_COMPANY_NUMBER": os.environ.get("SHOP_COMPANY_NUMBER") or "01234567",
+        "SHOP_REGISTERED_IN": os.environ.get("SHOP_REGISTERED_IN") or "England and Wales",
+        "SHOP_ADDRESS": os.environ.get("SHOP_ADDRESS")
+        or "Unit 4, Dairy Yard, 12 Mill Lane, Bath, BA1 1AA",
+        "SHOP_EMAIL": os.environ.get("SHOP_EMAIL") or "hello@kefirshop.example",
+        "SHOP_PHONE": os.environ.get("SHOP_PHONE") or "0117 496 0123",
+        "SHOP_VAT_NUMBER": os.environ.get("SHOP_VAT_NUMBER", ""),
         "ADMIN_SESSION_IDLE_MINUTES": _int("ADMIN_SESSION_IDLE_MINUTES", 120),
         "ADMIN_SESSION_MAX_HOURS": _int("ADMIN_SESSION_MAX_HOURS", 8),
         "ADMIN_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(

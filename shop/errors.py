@@ -48,6 +48,37 @@ def problem(
     return response
 
 
+#: Errors with a page of their own; any other status shows errors/error.html.
+OWN_PAGES = frozenset({404, 429, 500})
+#: Said when even the friendly page cannot be drawn (its header reads the database, say).
+BARE_PAGE = (
+    '<!doctype html><html lang="en-GB"><head><meta charset="utf-8"><title>{status} | Kefir '
+    'Shop</title></head><body><h1>Sorry, something went wrong</h1><p>Please try again in a '
+    'moment, or <a href="/">go back to the shop</a>.</p></body></html>'
+)
+
+
+def error_page(error: HTTPException, status: int) -> str:
+    """The friendly page for an error: its own template for 404, 429 and 500."""
+    template = f"errors/{status}.html" if status in OWN_PAGES else "errors/error.html"
+    try:
+        return render_template(template, error=error, status=status, detail=own_words(error))
+    except Exception:  # noqa: BLE001  (a failing error page must still answer, and say little)
+        log.exception("the %s page could not be rendered", status)
+        return BARE_PAGE.format(status=status)
+
+
+def own_words(error: HTTPException) -> str:
+    """The sentence the shop wrote for this error, or "" for a library's default one
+    (werkzeug's "The requested URL was not found…", or a rate limit's "5 per 1 minute")."""
+    limit = getattr(error, "limit", None)
+    if limit is not None and not limit.error_message:
+        return ""
+    if error.description == type(error).description:
+        return ""
+    return error.description or ""
+
+
 def init_app(app: Flask) -> None:
     """Register one handler for every HTTP error and one for anything unexpected."""
 
@@ -59,9 +90,7 @@ def init_app(app: Flask) -> None:
             response = problem(status, error.description or "", title,
                                getattr(error, "extra", None))
         else:
-            response = app.make_response(
-                (render_template("errors/error.html", error=error, status=status), status)
-            )
+            response = app.make_response((error_page(error, status), status))
         for name, value in (error.get_headers() if error.response is None else []):
             if name.lower() not in ("content-type", "content-length"):
                 response.headers[name] = value

@@ -52,7 +52,7 @@ class Base(DeclarativeBase):
 
 
 #: Blueprints whose GET and HEAD requests only ever read.
-READING_BLUEPRINTS = frozenset({"catalogue", "blog", "seo"})
+READING_BLUEPRINTS = frozenset({"catalogue", "blog", "seo", "pages"})
 _autocommit: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 

@@ -45,6 +45,9 @@ class Product(db.Model):
     stock: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True, index=True)
     featured: Mapped[bool] = mapped_column(default=False)
+    # Chilled or live goods (kefir, grains, kits holding them) deteriorate quickly: the
+    # Consumer Contracts Regulations exempt them from the 14-day right to cancel.
+    perishable: Mapped[bool] = mapped_column(default=False)
     image: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,4 +1,4 @@
-"""What search engines read: /sitemap.xml (catalogue and blog) and /robots.txt."""
+"""What search engines read: /sitemap.xml (catalogue, blog, shop pages) and /robots.txt."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from blog.queries import published_posts
 from shop.catalogue.queries import categories
 from shop.extensions import db
 from shop.models import Product
+from shop.pages import SLUGS
+from shop.pages.queries import last_edits
 
 bp = Blueprint("seo", __name__)
 
@@ -34,7 +36,8 @@ def sitemap_xml(pages: list[tuple[str, datetime | None]]) -> bytes:
 
 
 def public_pages() -> list[tuple[str, datetime | None]]:
-    """Every page worth indexing: home, catalogue, categories, products, blog and posts."""
+    """Every page worth indexing: home, catalogue, categories, products, blog, posts and the
+    shop's information pages."""
     pages: list[tuple[str, datetime | None]] = [
         (url_for("catalogue.index", _external=True), None),
         (url_for("catalogue.products", _external=True), None),
@@ -56,6 +59,11 @@ def public_pages() -> list[tuple[str, datetime | None]]:
     )
     pages += [
         (url_for("blog.post", slug=post.slug, _external=True), post.updated_at) for post in posts
+    ]
+    edits = last_edits()
+    pages += [
+        (url_for("pages.show", slug=slug, _external=True), edits[slug])
+        for slug in SLUGS if slug in edits
     ]
     return pages
 

@@ -1,10 +1,11 @@
-"""What every page shares: the clock, the chat indicator and the Jinja filters."""
+"""What every page shares: the clock, the chat indicator, the footer's company details and
+the Jinja filters."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 
 from shop.domain import LONDON
 from shop.domain.chat import ChatStatus, chat_status, clock_label
@@ -48,7 +49,38 @@ def init_app(app: Flask) -> None:
 
     hours = app.config["CHAT"]
     hours_label = f"{clock_label(hours.opens)} - {clock_label(hours.closes)}"
+    shared = {
+        "chat_hours_label": hours_label,
+        "company": app.config["COMPANY"],
+        "footer_links": footer_links,
+        "free_delivery_over": app.config["DELIVERY_RULE"].free_over_pence,
+        "chat_url": chat_url,
+    }
 
     @app.context_processor
     def header_context() -> dict:
-        return {"chat": chat_now(), "chat_hours_label": hours_label}
+        return {"chat": chat_now(), **shared}
+
+
+def footer_links() -> list[tuple[str, str]]:
+    """The footer's (path, label) of each information page, worked out once."""
+    from shop.pages import PAGES
+
+    extensions = current_app.extensions
+    if "footer_links" not in extensions:
+        extensions["footer_links"] = [
+            (url_for("pages.show", slug=page.slug), page.label) for page in PAGES
+        ]
+    return extensions["footer_links"]
+
+
+def chat_url() -> str:
+    """Where "talk to us" links go: the chat's own page (SPEC: /support/) once the shop has
+    one, else the Contact page, which gives the chat's hours and every other way to reach us."""
+    extensions = current_app.extensions
+    if "chat_url" not in extensions:
+        routes = {rule.rule for rule in current_app.url_map.iter_rules()}
+        extensions["chat_url"] = (
+            "/support/" if "/support/" in routes else url_for("pages.show", slug="contact")
+        )
+    return extensions["chat_url"]

@@ -8,7 +8,15 @@ from flask import Blueprint, Flask
 bp = Blueprint("admin", __name__, static_folder="static", static_url_path="/static")
 
 from shop.admin import auth  # noqa: E402  (registers the sign-in guard first)
-from shop.admin.views import dashboard, emails, orders, posts, products, users  # noqa: E402,F401
+from shop.admin.views import (  # noqa: E402,F401
+    dashboard,
+    emails,
+    orders,
+    pages,
+    posts,
+    products,
+    users,
+)
 
 # Aliased: shop.admin.dispatch and shop.admin.reports name the modules these views call.
 from shop.admin.views import dispatch as dispatch_views  # noqa: E402,F401

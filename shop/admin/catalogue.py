@@ -79,6 +79,7 @@ def snapshot(product: Product) -> dict[str, Any]:
         "stock": product.stock,
         "active": product.active,
         "featured": product.featured,
+        "perishable": product.perishable,
         "image": product.image,
     }
 
@@ -94,6 +95,7 @@ def create_product(values: dict[str, Any], actor: Actor, now: datetime) -> Produ
         stock=values.get("stock", 0),
         active=values.get("active", True),
         featured=values.get("featured", False),
+        perishable=values.get("perishable", False),
         image="",
         created_at=now,
         updated_at=now,

@@ -48,6 +48,9 @@ class ProductUpdate(Input):
     stock: Stock = Field(None, description="Units free to sell (absolute).")
     active: bool = Field(None, description="false hides the product from the shop.")
     featured: bool = None
+    perishable: bool = Field(
+        None, description="Chilled or live goods: no 14-day right to cancel (CCR reg. 28)."
+    )
     currency: Ignored
     category_name: Ignored
     in_stock: Ignored

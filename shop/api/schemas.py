@@ -13,6 +13,7 @@ from flask import url_for
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from blog.schemas import Post
+from shop.catalogue.images import product_image_url
 from shop.domain.basket import PricedBasket
 from shop.domain.chat import ChatStatus as ChatState
 from shop.domain.delivery import DeliveryEstimate as Estimate
@@ -67,13 +68,12 @@ class Product(BaseModel):
     currency: Literal["GBP"]
     in_stock: bool
     stock_available: Pence
-    image_url: str | None
+    image_url: str = Field(description="The product's photo, or the shop's placeholder.")
     url: str
 
     @classmethod
     def of(cls, product: ProductRow, **extra) -> Self:
         """The API's view of a stored product."""
-        image = product.image
         return cls(
             slug=product.slug,
             name=product.name,
@@ -84,7 +84,7 @@ class Product(BaseModel):
             currency="GBP",
             in_stock=product.in_stock,
             stock_available=product.stock,
-            image_url=url_for("static", filename=image, _external=True) if image else None,
+            image_url=product_image_url(product),
             url=url_for("catalogue.product", slug=product.slug, _external=True),
             **extra,
         )

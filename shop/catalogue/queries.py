@@ -70,6 +70,7 @@ class ProductDetails(NamedTuple):
     image: str
     category_slug: str
     category_name: str
+    perishable: bool
 
     @property
     def in_stock(self) -> bool:
@@ -86,6 +87,7 @@ DETAILS = (
     Product.image,
     Category.slug,
     Category.name,
+    Product.perishable,
 )
 
 

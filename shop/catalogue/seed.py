@@ -32,6 +32,7 @@ def seed_catalogue(session: Session, path: Path = DATA) -> int:
                 price_pence=row["price_pence"],
                 stock=row["stock"],
                 featured=row["featured"],
+                perishable=row["perishable"],
                 image=f"img/products/{row['slug']}.svg",
             )
         )

@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
+from flask import abort, current_app, render_template, request, url_for
+
+from blog.jsonld import script_json
 from blog.queries import latest_teaser
+from shop import jsonld
 from shop.basket.cookie import current_priced_basket
+from shop.cache import LocalCache
 from shop.catalogue import bp
+from shop.catalogue.images import product_image_url
 from shop.catalogue.queries import (
     BadQuery,
+    ProductDetails,
     categories,
     featured_products,
     parse_positive,
     product_details,
     search_active_products,
 )
+from shop.domain import LONDON
 from shop.web import delivery_estimate, now
 
 
 @bp.get("/")
 def index():
-    """Home page: the promises, featured products and the latest blog post."""
+    """Home page: the promises, featured products, the latest blog post and who we are."""
     return render_template(
-        "catalogue/index.html", products=featured_products(), post=latest_teaser()
+        "catalogue/index.html", products=featured_products(), post=latest_teaser(),
+        organization=remember_here(f"organization {request.host_url}",
+                                   lambda: script_json(organization_jsonld())),
     )
 
 
@@ -60,10 +72,64 @@ def product(slug: str):
     if item is None:
         abort(404, "We could not find that product.")
     at = now()
+    day = at.astimezone(LONDON).date()  # the cut-off's offset changes with the clocks
+    key = repr((item, request.host_url, day, current_app.config["DELIVERY_RULE"]))
     return render_template(
         "catalogue/product.html",
         product=item,
         basket=current_priced_basket(),
         estimate=delivery_estimate(at),
         now=at,
+        head=remember_here(key, lambda: _product_head(item, at)),
+    )
+
+
+def _product_head(item: ProductDetails, at: datetime) -> dict:
+    """The product page's canonical URL and its Product and BreadcrumbList JSON-LD."""
+    url = url_for("catalogue.product", slug=item.slug, _external=True)
+    data = jsonld.product(item, url=url, image_url=product_image_url(item),
+                          brand=current_app.config["SHOP_NAME"], terms=selling_terms(at))
+    crumbs = jsonld.breadcrumb_list([
+        ("Home", url_for("catalogue.index", _external=True)),
+        ("Shop", url_for("catalogue.products", _external=True)),
+        (item.category_name,
+         url_for("catalogue.products", category=item.category_slug, _external=True)),
+        (item.name, url),
+    ])
+    return {"canonical": url, "json_ld": [script_json(data), script_json(crumbs)]}
+
+
+def remember_here(key: str, build: Callable[[], Any]) -> Any:
+    """What `build` makes of values that `key` names in full, kept in this process for an
+    hour: the JSON-LD of a page costs more to build than the rest of the page."""
+    cache = current_app.extensions.setdefault("shop_json_ld", LocalCache())
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, 3600)
+    return value
+
+
+def selling_terms(at: datetime) -> jsonld.SellingTerms:
+    """The terms every offer shares, for the product JSON-LD."""
+    config = current_app.config
+    home = url_for("catalogue.index", _external=True)
+    return jsonld.SellingTerms(
+        rule=config["DELIVERY_RULE"],
+        cutoff=config["DISPATCH_CUTOFF_TIME"],
+        now=at,
+        seller=jsonld.seller(config["COMPANY"], home),
+        delivery_url=url_for("pages.show", slug="delivery", _external=True),
+        returns_url=url_for("pages.show", slug="returns-and-refunds", _external=True),
+    )
+
+
+def organization_jsonld() -> dict:
+    """The shop's Organization, for the home page."""
+    return jsonld.organization(
+        current_app.config["COMPANY"],
+        home_url=url_for("catalogue.index", _external=True),
+        logo_url=url_for("static", filename="img/favicon.svg", _external=True),
+        contact_url=url_for("pages.show", slug="contact", _external=True),
+        chat=current_app.config["CHAT"],
     )

@@ -43,7 +43,7 @@ def test_reader_follows_the_teaser_to_the_article_and_on_to_a_recommended_produc
     references = page.locator(".post-body ol > li")
     expect(references).to_have_count(5)
     expect(references.first).to_contain_text("American Association for the Advancement")
-    structured = json.loads(page.locator('script[type="application/ld+json"]').text_content())
+    structured = json.loads(page.locator('script[type="application/ld+json"]').first.text_content())
     assert structured["headline"] == TITLE
 
     strip = page.get_by_role("region", name="Shop the kefir")

@@ -59,6 +59,7 @@ def edit_form(client: FlaskClient, app: Flask, slug: str, **changes) -> dict:
             "stock": str(item.stock), "stock_was": str(item.stock),
             "description": item.description, "active": "1" if item.active else "",
             "featured": "1" if item.featured else "",
+            "perishable": "1" if item.perishable else "",
             "csrf_token": form_csrf_token(client, f"/admin/products/{item.id}")}
     return form | changes
 

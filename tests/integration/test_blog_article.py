@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -111,12 +112,17 @@ def test_seeded_article_page_shows_the_title_every_paragraph_and_the_five_refere
     assert [text for tag, text in body if tag == "li"] == REFERENCES
 
 
-def test_references_are_an_ordered_list_with_no_dead_links(client: FlaskClient):
+def test_references_link_only_the_confirmed_source_and_no_dead_links(client: FlaskClient):
     html = client.get(URL).get_data(as_text=True)
     body = html[html.index('class="post-body"') : html.index("</article>")]
     references = body[body.index("<ol>") : body.index("</ol>")]
     assert references.count("<li>") == 5
-    assert "<a" not in references and "link to article" not in html
+    # Only the Frontiers paper's address is confirmed (its DOI); the rest stay plain text.
+    links = re.findall(r"<a [^>]*>", references)
+    assert len(links) == 1
+    assert 'href="https://doi.org/10.3389/fnint.2018.00033"' in links[0]
+    assert "noopener" in re.search(r'rel="([^"]*)"', links[0]).group(1).split()
+    assert "link to article" not in html
 
 
 def test_article_page_shows_author_date_reading_time_and_tags(client: FlaskClient):

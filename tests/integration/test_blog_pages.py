@@ -233,7 +233,7 @@ def test_a_title_holding_script_tags_cannot_break_out_of_the_json_ld(
     title = '</script><script>alert("x")</script><!--'
     add_post(title, 4, slug="sneaky")
     html = client.get("/blog/sneaky").get_data(as_text=True)
-    assert html.count("<script") == 2  # the JSON-LD block and shop.js, nothing else
+    assert html.count("<script") == 3  # two JSON-LD blocks and shop.js, nothing else
     assert "<script>alert" not in html and "</script><!--" not in html
     assert json_ld(html)["headline"] == title
     assert "&lt;/script&gt;&lt;script&gt;" in html  # the <h1> and <title> show it as text

@@ -117,8 +117,9 @@ def test_hostile_markdown_reaches_the_page_without_any_script_handler_or_raw_htm
     html = client.get("/blog/hostile-post").get_data(as_text=True)
     body = body_of(html)
     assert_harmless(body)
-    # Only the page's own scripts: the JSON-LD data block and shop.js; nothing hostile loads.
-    assert html.lower().count("<script") == 2
+    # Only the page's own scripts: the JSON-LD data blocks (BlogPosting, BreadcrumbList) and
+    # shop.js; nothing hostile loads.
+    assert html.lower().count("<script") == 3
     assert "evil.example" not in html and "data:" not in html and "javascript:" not in html
     assert "<script>alert" not in html and "display: none" not in html
     assert "<p>Innocent opening words.</p>" in body

@@ -19,11 +19,12 @@ NOT_ARTICLE = {
 
 
 def markdown_blocks(markdown: str) -> list[str]:
-    """The text of each heading, paragraph and list item, Markdown markers removed."""
+    """The text of each heading, paragraph and list item, Markdown markers and links removed."""
     blocks = []
     for line in markdown.splitlines():
         line = line.strip()
         if line and line != "## References":
+            line = re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line)  # a link reads as its text
             blocks.append(re.sub(r"^(## |\d+\. )", "", line))
     return blocks
 

@@ -42,6 +42,7 @@ def _submitted(form: MultiDict, editing: bool) -> tuple[dict, dict[str, str]]:
         "category": form.get("category", ""),
         "active": form.get("active") == "1",
         "featured": form.get("featured") == "1",
+        "perishable": form.get("perishable") == "1",
     }
     slug = form.get("slug", "").strip()
     if slug or editing:
@@ -84,7 +85,7 @@ def _read_form(
     except Invalid as exc:
         errors = exc.errors | errors
     image = _uploaded_image(errors)
-    shown = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    shown = request.form.to_dict() | _ticks(data)
     return values, image, shown, errors
 
 
@@ -103,6 +104,11 @@ def _form(product: Product | None, values: dict, errors: dict[str, str], status:
     )
 
 
+def _ticks(data: dict) -> dict:
+    """The form's checkboxes as booleans, to show them again as they were ticked."""
+    return {name: data[name] for name in ("active", "featured", "perishable")}
+
+
 def _values_of(product: Product) -> dict:
     return {
         "name": product.name,
@@ -113,6 +119,7 @@ def _values_of(product: Product) -> dict:
         "stock": product.stock,
         "active": product.active,
         "featured": product.featured,
+        "perishable": product.perishable,
     }
 
 

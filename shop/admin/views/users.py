@@ -22,7 +22,7 @@ from shop.extensions import db
 from shop.transaction import transaction
 from shop.web import now
 
-AUDITED = ("product", "order", "post", "user", "email")
+AUDITED = ("product", "order", "post", "page", "user", "email")
 
 
 def _user_or_404(user_id: int) -> User:
