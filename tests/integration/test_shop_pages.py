@@ -94,7 +94,7 @@ def test_every_page_footer_links_every_information_page_and_each_answers(
 def test_the_footer_carries_the_promises_and_the_company_details(client: FlaskClient):
     bottom = text(footer(html(client, "/")))
     assert "Live chat 8am - 8pm , every day, UK time" in bottom  # the chat link, then text
-    assert "FREE next-day delivery on orders over £25.00" in bottom
+    assert "FREE next-day delivery on orders over £25" in bottom
     assert "FREE lifetime support" in bottom
     assert ("Kefir Shop is a trading name of Kefir Shop Ltd, registered in England and Wales, "
             "company number 01234567.") in bottom

@@ -307,7 +307,7 @@ def test_a_product_added_without_a_photo_shows_the_placeholder(app: Flask, clien
     assert 'src="/static/img/products/placeholder.' in card[: card.index("</a>")]
     assert client.get("/static/img/products/placeholder.svg").status_code == 200
     api = client.get("/api/v1/products/kefir-cheese").get_json()
-    assert static_file(api["image_url"], "img/products/placeholder.svg")
+    assert static_file([api["image_url"]], "img/products/placeholder.svg")
 
 
 def test_a_name_that_tries_to_close_the_script_block_stays_inside_it(
