@@ -8,7 +8,14 @@ from flask import Blueprint, Flask
 bp = Blueprint("admin", __name__, static_folder="static", static_url_path="/static")
 
 from shop.admin import auth  # noqa: E402  (registers the sign-in guard first)
-from shop.admin.views import dashboard, orders, posts, products, users  # noqa: E402,F401
+from shop.admin.views import (  # noqa: E402,F401
+    chat,  # noqa: E402,F401  (the staff chat inbox)
+    dashboard,
+    orders,
+    posts,
+    products,
+    users,
+)
 
 
 def init_app(app: Flask) -> None:
