@@ -41,11 +41,21 @@ if [ -z "${STRIPE_SECRET_KEY:-}${STRIPE_PUBLISHABLE_KEY:-}${STRIPE_WEBHOOK_SECRE
   echo "Stripe sandbox (localstripe) on $STRIPE_API_BASE; pay with 4242 4242 4242 4242."
 fi
 
+# Live chat's streams get a threaded server of their own on the next port (CHAT_STREAM_PORT),
+# so the sync workers below never wait on an open stream; pages reach it on the same host.
+# CHAT_STREAMS=external: another service serves them behind the same origin (docker-compose).
+if [ "${CHAT_STREAMS:-embedded}" != "external" ]; then
+  export CHAT_STREAM_PORT="${CHAT_STREAM_PORT:-$((PORT + 1))}"
+  scripts/serve-streams.sh &
+  STREAMS_PID=$!
+  echo "Chat streams on port $CHAT_STREAM_PORT."
+fi
+
 # The app writes one JSON line per request itself, so gunicorn's access log stays off.
 "$bin/gunicorn" "${WSGI_APP:-shop:create_app()}" \
   --config scripts/gunicorn.conf.py \
   --bind "${BIND:-127.0.0.1:${PORT}}" --workers "${WEB_CONCURRENCY:-3}" \
   --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
 GUNICORN_PID=$!
-trap 'kill $GUNICORN_PID ${SANDBOX_PID:-} 2>/dev/null' EXIT INT TERM
+trap 'kill $GUNICORN_PID ${STREAMS_PID:-} ${SANDBOX_PID:-} 2>/dev/null' EXIT INT TERM
 wait $GUNICORN_PID
