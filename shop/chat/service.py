@@ -10,11 +10,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import func, select, update
 
-from shop.admin.models import User
 from shop.chat import events
 from shop.chat.models import Author, ChatEvent, Conversation, Message, Mode, Status
 from shop.domain import LONDON
@@ -27,6 +27,9 @@ from shop.domain.conversation import (
 from shop.extensions import db
 from shop.mail import queue_email
 from shop.models import Order
+
+if TYPE_CHECKING:  # the admin package imports the chat's views, so not at run time
+    from shop.admin.models import User
 
 #: How long "X is answering" holds after staff last opened or typed in a conversation.
 PRESENCE = timedelta(seconds=60)
@@ -214,6 +217,8 @@ def presence_name(conversation: Conversation, now: datetime) -> str | None:
         return None
     if now >= conversation.answering_until:
         return None
+    from shop.admin.models import User
+
     user = db.session.get(User, conversation.answering_user_id)
     return staff_name(user) if user else None
 
