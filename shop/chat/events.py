@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -88,6 +87,7 @@ class Hub:
         self.lock = threading.Lock()
         self.waiting: dict[int, set[threading.Event]] = {}
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
 
     def subscribe(self, key: int) -> threading.Event:
         """A fresh event set whenever conversation `key` (or, for EVERY, any) changes."""
@@ -123,14 +123,20 @@ class Hub:
         with self.lock:
             return sum(len(streams) for streams in self.waiting.values())
 
+    def stop(self) -> None:
+        """End the listening thread (tests; a server process simply exits)."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
     def _listen(self) -> None:
         source = self._redis_messages if self.app.config.get("REDIS_URL") else self._poll
-        while True:
+        while not self.stopping.is_set():
             try:
                 source()
             except Exception:  # noqa: BLE001  (keep the streams alive whatever broke)
                 log.exception("chat announcements interrupted; starting again in 1 s")
-                time.sleep(1)
+                self.stopping.wait(1)
                 self.wake(None)  # whatever was announced meanwhile, read it now
 
     def _redis_messages(self) -> None:
@@ -138,9 +144,11 @@ class Hub:
         pubsub.subscribe(channel(self.app))
         try:
             self.wake(None)  # anything announced before this subscription holds
-            for message in pubsub.listen():
-                ids = {int(part) for part in message["data"].split(b",") if part.isdigit()}
-                self.wake(ids)
+            while not self.stopping.is_set():
+                message = pubsub.get_message(timeout=1.0)
+                if message is not None and message["type"] == "message":
+                    self.wake({int(part) for part in message["data"].split(b",")
+                               if part.isdigit()})
         finally:
             pubsub.close()
 
@@ -151,8 +159,7 @@ class Hub:
         with self.app.app_context():
             last = db.session.scalar(select(func.max(ChatEvent.id))) or 0
             db.session.remove()
-        while True:
-            time.sleep(every)
+        while not self.stopping.wait(every):
             with self.app.app_context():
                 try:
                     rows = db.session.execute(
