@@ -79,7 +79,8 @@ def conversation(app: Flask, live_server: str) -> dict:
 
 
 def events_url(base: str, conversation: dict) -> str:
-    return f"{base}/api/v1/chat/conversations/{conversation['id']}/events?token={conversation['token']}"
+    cid, token = conversation["id"], conversation["token"]
+    return f"{base}/api/v1/chat/conversations/{cid}/events?token={token}"
 
 
 def say(conversation: dict, body: str, client=None) -> int:
