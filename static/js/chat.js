@@ -91,7 +91,7 @@
       if (!log || log.querySelector(`[data-message-id="${message.id}"]`)) return;
       log.append(messageItem(message, message.author === "staff" ? "Kefir Shop" : "You"));
       panel.dataset.lastId = String(Math.max(Number(panel.dataset.lastId || 0), message.id));
-      log.lastElementChild.scrollIntoView({ block: "nearest" });
+      log.scrollTop = log.scrollHeight;
     }
 
     function showError(form, text) {
@@ -150,7 +150,7 @@
           showError(reply, "We could not reach the shop. Please check your connection.");
         } finally {
           delete reply.dataset.busy;
-          field.focus();
+          field.focus({ preventScroll: true });
         }
       });
     }
@@ -218,10 +218,10 @@
       const panel = body.querySelector("[data-chat-panel]");
       unmount = mount(panel, load);
       const log = panel.querySelector("[data-chat-log]");
-      if (log && log.lastElementChild) log.lastElementChild.scrollIntoView({ block: "nearest" });
+      if (log) log.scrollTop = log.scrollHeight;
       if (focus) {
         const field = panel.querySelector("textarea");
-        (field || dialog.querySelector("[data-chat-close]")).focus();
+        (field || dialog.querySelector("[data-chat-close]")).focus({ preventScroll: true });
       }
     } catch (error) {
       body.innerHTML = '<p class="chat-error" role="alert">The chat could not load. ' +
@@ -231,14 +231,37 @@
     }
   }
 
-  function open(link, focus) {
+  // The dialog's styles come with it, before it is shown (no page pays for them up front).
+  let styled = null;
+  function style(href) {
+    if (!href || document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
+    styled = styled || new Promise((resolve) => {
+      const sheet = document.createElement("link");
+      sheet.rel = "stylesheet";
+      sheet.href = href;
+      sheet.onload = resolve;
+      sheet.onerror = resolve;
+      document.head.append(sheet);
+    });
+    return styled;
+  }
+
+  async function open(link, focus) {
     opener = link;
+    await style(link.dataset.style);
     if (!dialog) build();
     if (!dialog.open) {
+      const before = document.activeElement;
       dialog.show();
+      // Brought back on a new page, the dialog must not take the focus from the page.
+      if (!focus && dialog.contains(document.activeElement)) {
+        document.activeElement.blur();
+        if (before && before !== document.body) before.focus({ preventScroll: true });
+      }
       load(focus, false);
     } else if (focus) {
-      (dialog.querySelector("textarea") || dialog.querySelector("[data-chat-close]")).focus();
+      (dialog.querySelector("textarea") || dialog.querySelector("[data-chat-close]"))
+        .focus({ preventScroll: true });
     }
     try { window.sessionStorage.setItem(STORE, "1"); } catch (error) { /* no storage */ }
   }
@@ -248,7 +271,7 @@
     unmount = () => {};
     dialog.close();
     try { window.sessionStorage.removeItem(STORE); } catch (error) { /* no storage */ }
-    if (opener) opener.focus();
+    if (opener) opener.focus({ preventScroll: true });
   }
 
   window.kefirChat = { open };

@@ -55,12 +55,17 @@
     note.onclick = () => { window.focus(); location.href = `/admin/chat/${message.conversation_id}`; };
   }
 
-  let refreshing = null;
+  // One refresh at a time; a change during one asks for another straight after it.
+  let refreshing = false;
+  let again = false;
   async function refreshList() {
-    if (refreshing) return;
-    refreshing = fetch(root.dataset.listUrl, { credentials: "same-origin" });
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
     try {
-      const response = await refreshing;
+      const response = await fetch(root.dataset.listUrl, { credentials: "same-origin" });
       if (!response.ok) return;
       const holder = document.createElement("div");
       holder.innerHTML = await response.text();
@@ -68,7 +73,11 @@
       const here = root.querySelector("[data-inbox-list]");
       if (fresh && here) here.replaceWith(fresh);
     } finally {
-      refreshing = null;
+      refreshing = false;
+      if (again) {
+        again = false;
+        refreshList();
+      }
     }
   }
 
@@ -98,7 +107,7 @@
   if (window.EventSource) {
     const source = new EventSource(`${base}${root.dataset.streamUrl}?after=${root.dataset.lastId}`,
                                    { withCredentials: true });
-    source.addEventListener("open", () => { live.textContent = "Live"; });
+    source.addEventListener("open", () => { live.textContent = "Live updates on"; });
     source.addEventListener("error", () => { live.textContent = "Reconnecting…"; });
     source.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
