@@ -45,7 +45,7 @@
     name.className = "chat-who";
     name.textContent = who;
     const time = document.createElement("time");
-    time.dateTime = message.created_at;
+    time.dateTime = new Date(message.created_at).toISOString();
     time.textContent = timeLabel(message.created_at);
     meta.append(name, " ", time);
     const body = document.createElement("p");

@@ -92,7 +92,7 @@
     who.className = "chat-who";
     who.textContent = message.author === "staff" ? "Staff" : message.from;
     const time = document.createElement("time");
-    time.dateTime = message.created_at;
+    time.dateTime = new Date(message.created_at).toISOString();
     time.textContent = new Date(message.created_at).toLocaleString("en-GB", {
       day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
     meta.append(who, " ", time);
