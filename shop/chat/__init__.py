@@ -1,37 +1,48 @@
 """Live chat and lifetime support: /support/ (the chat without JavaScript), the chat JSON API
-and its event streams. The staff side lives in shop/admin/views/chat.py."""
+and its event streams, and the staff's chat API. The inbox lives in shop/admin/views/chat.py."""
 
-from flask import Blueprint, Flask
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app, request
+
+from shop.extensions import limiter
 
 bp = Blueprint("support", __name__)
 api_bp = Blueprint("chat_api", __name__)
+admin_api_bp = Blueprint("chat_admin_api", __name__)
 
-from shop.chat import api, views  # noqa: E402,F401  (views register on the blueprints)
+
+def _api_rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+# The chat's API draws on the same per-address budget as the rest of /api/v1.
+for _blueprint in (api_bp, admin_api_bp):
+    limiter.shared_limit(_api_rate_limit, scope="api")(_blueprint)
+
+from shop.chat import admin_api, api, views  # noqa: E402,F401  (views register on the blueprints)
 
 
 def init_app(app: Flask) -> None:
-    """Settings, the /support/ pages and the chat API (CSRF-exempt: JSON only, no forms)."""
+    """Settings, the /support/ pages and the chat's APIs (CSRF-exempt: JSON bodies, no forms)."""
     from shop.chat import settings
+    from shop.domain.conversation import render_body
     from shop.extensions import csrf
 
     settings.init_app(app)
-    from shop.domain.conversation import render_body
-
     app.jinja_env.filters["chat_body"] = render_body
     app.jinja_env.globals["chat_stream_port"] = app.config["CHAT_STREAM_PORT"]
     if app.config["CHAT_STREAM_PORT"]:
         app.after_request(_connect_to_stream_port)
     app.register_blueprint(bp, url_prefix="/support")
     app.register_blueprint(api_bp, url_prefix="/api/v1/chat")
+    app.register_blueprint(admin_api_bp, url_prefix="/api/v1/admin/chat")
     csrf.exempt(api_bp)
+    csrf.exempt(admin_api_bp)
 
 
-def _connect_to_stream_port(response):
+def _connect_to_stream_port(response: Response) -> Response:
     """make run: pages may open streams on the stream service's port of their own host."""
-    from urllib.parse import urlsplit
-
-    from flask import current_app, request
-
     from shop.security import CSP
 
     host = urlsplit(request.host_url).hostname or "127.0.0.1"

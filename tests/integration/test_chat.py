@@ -398,3 +398,58 @@ def test_chat_figures_count_conversations_per_day_and_the_median_first_reply(
     with app.app_context():
         empty = chat_figures(date(2026, 1, 1), date(2026, 1, 2))
     assert empty["median_first_reply_seconds"] is None and empty["conversations"] == 0
+
+
+# --- Staff: the admin API (bearer tokens) ----------------------------------------------------
+
+
+def test_the_admin_chat_api_lists_reads_answers_closes_and_reopens(app, client, staff_token):
+    auth = {"Authorization": f"Bearer {staff_token}"}
+    started = start(client, email="ada@example.com", name="Ada")
+    cid = started["conversation"]["id"]
+    listed = client.get("/api/v1/admin/chat/conversations", headers=auth).get_json()
+    [item] = listed["items"]
+    assert item["id"] == cid and item["unread"] == 1 and item["waiting_seconds"] == 0
+    assert "messages" not in item and "token" not in item
+    one = client.get(f"/api/v1/admin/chat/conversations/{cid}", headers=auth).get_json()
+    assert [m["body"] for m in one["messages"]] == ["Hello"] and one["orders"] == []
+    sent = client.post(f"/api/v1/admin/chat/conversations/{cid}/messages", headers=auth,
+                       json={"body": "Hi Ada"})
+    assert sent.status_code == 201 and sent.get_json()["author"] == "staff"
+    closed = client.patch(f"/api/v1/admin/chat/conversations/{cid}", headers=auth,
+                          json={"status": "closed"})
+    assert closed.get_json()["status"] == "closed"
+    assert client.get("/api/v1/admin/chat/conversations", headers=auth).get_json() == {"items": []}
+    refused = client.post(f"/api/v1/admin/chat/conversations/{cid}/messages", headers=auth,
+                          json={"body": "Hello?"})
+    assert refused.status_code == 409
+    reopened = client.patch(f"/api/v1/admin/chat/conversations/{cid}", headers=auth,
+                            json={"status": "open"})
+    assert reopened.get_json()["status"] == "open"
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status"), [
+    ("patch", "/conversations/1", {"status": "archived"}, 422),
+    ("patch", "/conversations/1", {}, 422),
+    ("post", "/conversations/1/messages", {"body": ""}, 422),
+    ("post", "/conversations/1/messages", {"body": "k" * 2001}, 422),
+    ("post", "/conversations/1/messages", {"body": 5}, 422),
+    ("post", "/conversations/999/messages", {"body": "hi"}, 404),
+    ("get", "/conversations?status=nope", None, 400),
+])
+def test_the_admin_chat_api_refuses_bad_input_and_changes_nothing(
+    app, client, staff_token, method, path, body, status
+):
+    start(client)
+    response = getattr(client, method)(f"/api/v1/admin/chat{path}", json=body,
+                                       headers={"Authorization": f"Bearer {staff_token}"})
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert count(app, Message) == 1
+    with app.app_context():
+        assert db.session.get(Conversation, 1).status == "open"
+
+
+def test_the_admin_chat_api_needs_a_bearer_token_not_a_cookie(client, staff_client):
+    assert client.get("/api/v1/admin/chat/conversations").status_code == 401
+    assert staff_client.get("/api/v1/admin/chat/conversations").status_code == 401

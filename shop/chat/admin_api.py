@@ -1,0 +1,87 @@
+"""The staff's chat API under /api/v1/admin/chat: bearer tokens only, like the rest of the
+admin API (shop/api/admin.py), so it is CSRF-exempt and no cookie opens it."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from shop.api.admin import token_required
+from shop.chat import admin_api_bp as bp
+from shop.chat import service
+from shop.chat.api import json_object
+from shop.chat.models import Conversation, Status
+from shop.chat.present import conversation_json, message_json
+from shop.domain.conversation import InvalidMessage, waited_seconds
+from shop.errors import Problem
+from shop.extensions import db
+from shop.web import now
+
+
+def _found(conversation_id: int) -> Conversation:
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise Problem(404, f"No conversation has the id {conversation_id}.")
+    return conversation
+
+
+def _summary(row: dict) -> dict:
+    conversation = row["conversation"]
+    answer = conversation_json(conversation)
+    del answer["messages"]
+    return {**answer, "unread": row["unread"], "waiting_seconds": row["waited"],
+            "answering": row["answering"]}
+
+
+@bp.get("/conversations")
+@token_required()
+def conversations():
+    """Conversations waiting longest first; `status` open (default), closed or all."""
+    from shop.admin.views.chat import FILTERS, inbox_rows
+
+    status = request.args.get("status") or "open"
+    if status not in FILTERS:
+        raise Problem(400, "status must be open, closed or all.")
+    return {"items": [_summary(row) for row in inbox_rows(status, now())]}
+
+
+@bp.get("/conversations/<int:conversation_id>")
+@token_required()
+def conversation(conversation_id: int):
+    """One conversation with its messages and the customer's order numbers."""
+    found = _found(conversation_id)
+    answer = conversation_json(found)
+    answer["waiting_seconds"] = waited_seconds(found.waiting_since, now())
+    answer["orders"] = [order.number for order in service.orders_of(found)]
+    return answer
+
+
+@bp.patch("/conversations/<int:conversation_id>")
+@token_required()
+def update_conversation(conversation_id: int):
+    """Close or reopen: `{"status": "open" | "closed"}`."""
+    found = _found(conversation_id)
+    wanted = json_object().get("status")
+    if wanted not in (Status.OPEN, Status.CLOSED):
+        raise Problem(422, "status must be 'open' or 'closed'.",
+                      extra={"errors": {"status": "must be 'open' or 'closed'."}})
+    service.set_status(found, wanted, now())
+    db.session.commit()
+    return conversation_json(found)
+
+
+@bp.post("/conversations/<int:conversation_id>/messages")
+@token_required()
+def reply(conversation_id: int):
+    """A staff reply (emailed to a customer who left a message outside chat hours)."""
+    found = _found(conversation_id)
+    body = json_object()
+    try:
+        message = service.add_staff_message(found, body.get("body"), g.api_actor.user, now())
+        db.session.commit()
+    except InvalidMessage as exc:
+        db.session.rollback()
+        raise Problem(422, str(exc), extra={"errors": {"body": str(exc)}}) from None
+    except service.Refused as exc:
+        db.session.rollback()
+        raise Problem(exc.status, exc.detail) from None
+    return message_json(message), 201
