@@ -20,12 +20,12 @@ def _api_rate_limit() -> str:
 for _blueprint in (api_bp, admin_api_bp):
     limiter.shared_limit(_api_rate_limit, scope="api")(_blueprint)
 
-from shop.chat import admin_api, api, views  # noqa: E402,F401  (views register on the blueprints)
-
 
 def init_app(app: Flask) -> None:
     """Settings, the /support/ pages and the chat's APIs (CSRF-exempt: JSON bodies, no forms)."""
-    from shop.chat import settings
+    # Imported here, not above: the admin API's views import the admin package, which imports
+    # the chat's inbox, which imports this package.
+    from shop.chat import admin_api, api, settings, views  # noqa: F401  (views register)
     from shop.domain.conversation import render_body
     from shop.extensions import csrf
 

@@ -453,3 +453,17 @@ def test_the_admin_chat_api_refuses_bad_input_and_changes_nothing(
 def test_the_admin_chat_api_needs_a_bearer_token_not_a_cookie(client, staff_client):
     assert client.get("/api/v1/admin/chat/conversations").status_code == 401
     assert staff_client.get("/api/v1/admin/chat/conversations").status_code == 401
+
+
+@pytest.mark.parametrize("first", ["shop", "shop.chat"])
+def test_the_app_builds_in_a_fresh_process_whatever_is_imported_first(first, tmp_path):
+    # gunicorn's workers import the app afresh; an import cycle shows only there.
+    import subprocess
+    import sys
+
+    code = f"import {first}, shop; shop.create_app()"
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}", "SECRET_KEY": "x",
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
