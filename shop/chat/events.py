@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import delete, func, select
@@ -185,7 +185,7 @@ def hub(app: Flask) -> Hub:
 _HUB_LOCK = threading.Lock()
 
 
-def purge_events(now) -> None:
+def purge_events(now: datetime) -> None:
     """Forget wake-up entries older than a day, in the caller's transaction."""
     from shop.chat.models import ChatEvent
 

@@ -106,6 +106,7 @@ def _changed(conversation: Conversation) -> None:
 def start(request: NewConversation, online: bool, now: datetime) -> Conversation:
     """Open a conversation with its first message (live in hours, a left message outside)."""
     _check_order(request.order_number, request.email)
+    events.purge_events(now)  # the wake-up list stays a day long
     conversation = Conversation(
         token=secrets.token_urlsafe(32),
         mode=Mode.LIVE if online else Mode.MESSAGE,
@@ -128,39 +129,42 @@ def start(request: NewConversation, online: bool, now: datetime) -> Conversation
     return conversation
 
 
-def add_customer_message(conversation: Conversation, body: object, online: bool,
-                         now: datetime) -> Message:
-    """The customer writes again; outside chat hours staff are emailed too."""
+def _append(conversation: Conversation, author: str, body: object, now: datetime,
+            closed: str, user_id: int | None = None) -> Message:
+    """Add a checked message to an open conversation (`closed` says why not, if it is not)."""
     text = clean_body(body)
     if conversation.status == Status.CLOSED:
-        raise Refused(409, "This conversation is closed. Please start a new one.")
-    message = Message(conversation=conversation, author=Author.CUSTOMER, body=text,
+        raise Refused(409, closed)
+    message = Message(conversation=conversation, author=author, body=text, user_id=user_id,
                       created_at=now)
     db.session.add(message)
     conversation.last_message_at = now
+    return message
+
+
+def add_customer_message(conversation: Conversation, body: object, online: bool,
+                         now: datetime) -> Message:
+    """The customer writes again; outside chat hours staff are emailed too."""
+    message = _append(conversation, Author.CUSTOMER, body, now,
+                      "This conversation is closed. Please start a new one.")
     if conversation.waiting_since is None:
         conversation.waiting_since = now
     db.session.flush()
     _changed(conversation)
     if not online:
-        _email_support(conversation, text)
+        _email_support(conversation, message.body)
     return message
 
 
 def add_staff_message(conversation: Conversation, body: object, user: User,
                       now: datetime) -> Message:
     """Staff answer; a left message's customer is emailed the reply with the link back."""
-    text = clean_body(body)
-    if conversation.status == Status.CLOSED:
-        raise Refused(409, "This conversation is closed. Reopen it to reply.")
-    message = Message(conversation=conversation, author=Author.STAFF, body=text,
-                      user_id=user.id, created_at=now)
-    db.session.add(message)
+    message = _append(conversation, Author.STAFF, body, now,
+                      "This conversation is closed. Reopen it to reply.", user.id)
     if conversation.first_reply_seconds is None:
         conversation.first_reply_seconds = max(
             0, int((now - conversation.created_at).total_seconds())
         )
-    conversation.last_message_at = now
     conversation.waiting_since = None
     conversation.answering_user_id = user.id
     conversation.answering_until = now + PRESENCE
@@ -171,7 +175,7 @@ def add_staff_message(conversation: Conversation, body: object, user: User,
         queue_email(
             conversation.email,
             "Kefir Shop has answered your message",
-            render_template("email/chat_reply.txt", conversation=conversation, body=text,
+            render_template("email/chat_reply.txt", conversation=conversation, body=message.body,
                             link=link(conversation)),
         )
     return message

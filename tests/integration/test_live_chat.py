@@ -467,3 +467,14 @@ def test_the_app_builds_in_a_fresh_process_whatever_is_imported_first(first, tmp
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_streams_wake_up_list_keeps_only_a_day(app, client, clock):
+    from shop.chat.models import ChatEvent
+
+    start(client)
+    clock.at += timedelta(days=1, minutes=1)
+    start(client)
+    with app.app_context():
+        kept = db.session.scalars(select(ChatEvent.conversation_id)).all()
+    assert kept == [2]
