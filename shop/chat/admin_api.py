@@ -9,27 +9,35 @@ from shop.api.admin import token_required
 from shop.chat import admin_api_bp as bp
 from shop.chat import service
 from shop.chat.api import json_object
-from shop.chat.models import Conversation, Status
-from shop.chat.present import conversation_json, message_json
+from shop.chat.models import Conversation as ConversationRow
+from shop.chat.schemas import (
+    Conversation,
+    Inbox,
+    InboxItem,
+    Message,
+    NewMessage,
+    StaffConversation,
+    StatusChange,
+    answer,
+    read,
+)
 from shop.domain.conversation import InvalidMessage, waited_seconds
 from shop.errors import Problem
 from shop.extensions import db
 from shop.web import now
 
 
-def _found(conversation_id: int) -> Conversation:
-    conversation = db.session.get(Conversation, conversation_id)
+def _found(conversation_id: int) -> ConversationRow:
+    conversation = db.session.get(ConversationRow, conversation_id)
     if conversation is None:
         raise Problem(404, f"No conversation has the id {conversation_id}.")
     return conversation
 
 
-def _summary(row: dict) -> dict:
+def _item(row: dict) -> InboxItem:
     conversation = row["conversation"]
-    answer = conversation_json(conversation)
-    del answer["messages"]
-    return {**answer, "unread": row["unread"], "waiting_seconds": row["waited"],
-            "answering": row["answering"]}
+    return InboxItem(**InboxItem.facts(conversation), unread=row["unread"],
+                     waiting_seconds=row["waited"], answering=row["answering"])
 
 
 @bp.get("/conversations")
@@ -41,7 +49,7 @@ def conversations():
     status = request.args.get("status") or "open"
     if status not in FILTERS:
         raise Problem(400, "status must be open, closed or all.")
-    return {"items": [_summary(row) for row in inbox_rows(status, now())]}
+    return answer(Inbox(items=[_item(row) for row in inbox_rows(status, now())]))
 
 
 @bp.get("/conversations/<int:conversation_id>")
@@ -49,10 +57,11 @@ def conversations():
 def conversation(conversation_id: int):
     """One conversation with its messages and the customer's order numbers."""
     found = _found(conversation_id)
-    answer = conversation_json(found)
-    answer["waiting_seconds"] = waited_seconds(found.waiting_since, now())
-    answer["orders"] = [order.number for order in service.orders_of(found)]
-    return answer
+    return answer(StaffConversation(
+        **Conversation.of(found).model_dump(),
+        waiting_seconds=waited_seconds(found.waiting_since, now()),
+        orders=[order.number for order in service.orders_of(found)],
+    ))
 
 
 @bp.patch("/conversations/<int:conversation_id>")
@@ -60,13 +69,10 @@ def conversation(conversation_id: int):
 def update_conversation(conversation_id: int):
     """Close or reopen: `{"status": "open" | "closed"}`."""
     found = _found(conversation_id)
-    wanted = json_object().get("status")
-    if wanted not in (Status.OPEN, Status.CLOSED):
-        raise Problem(422, "status must be 'open' or 'closed'.",
-                      extra={"errors": {"status": "must be 'open' or 'closed'."}})
-    service.set_status(found, wanted, now())
+    change = read(StatusChange, json_object())
+    service.set_status(found, change.status, now())
     db.session.commit()
-    return conversation_json(found)
+    return answer(Conversation.of(found))
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")
@@ -74,9 +80,9 @@ def update_conversation(conversation_id: int):
 def reply(conversation_id: int):
     """A staff reply (emailed to a customer who left a message outside chat hours)."""
     found = _found(conversation_id)
-    body = json_object()
+    body = read(NewMessage, json_object())
     try:
-        message = service.add_staff_message(found, body.get("body"), g.api_actor.user, now())
+        message = service.add_staff_message(found, body.body, g.api_actor.user, now())
         db.session.commit()
     except InvalidMessage as exc:
         db.session.rollback()
@@ -84,4 +90,4 @@ def reply(conversation_id: int):
     except service.Refused as exc:
         db.session.rollback()
         raise Problem(exc.status, exc.detail) from None
-    return message_json(message), 201
+    return answer(Message.of(message)), 201

@@ -9,8 +9,17 @@ from sqlalchemy import select
 
 from shop.chat import access, api_bp
 from shop.chat.events import event_stream
-from shop.chat.models import Conversation, Message
+from shop.chat.models import Conversation as ConversationRow
+from shop.chat.models import Message
 from shop.chat.present import conversation_json, message_json, state_json
+from shop.chat.schemas import (
+    Conversation,
+    ConversationStarted,
+    NewMessage,
+    StartConversation,
+    answer,
+    read,
+)
 from shop.chat.service import (
     Refused,
     add_customer_message,
@@ -44,7 +53,7 @@ def _refused(exc: InvalidMessage | Refused) -> Problem:
     return Problem(422, str(exc))
 
 
-def _reached(conversation_id: int) -> Conversation:
+def _reached(conversation_id: int) -> ConversationRow:
     found = conversation_for(conversation_id, request.args.get("token"))
     if found is None:
         raise Problem(404, "No conversation matches this id and token.")
@@ -55,18 +64,17 @@ def _reached(conversation_id: int) -> Conversation:
 @access.new_per_address
 def create_conversation():
     """Start a conversation; outside chat hours `email` is required. Answers its token."""
-    body = json_object()
+    body = read(StartConversation, json_object())
     online = chat_now().online
     try:
-        conversation = start(read_new_conversation(body, online), online, now())
+        conversation = start(read_new_conversation(body.model_dump(), online), online, now())
         db.session.commit()
     except (InvalidMessage, Refused) as exc:
         raise _refused(exc) from None
-    response = current_app.response_class(
-        json.dumps({"conversation": conversation_json(conversation),
-                    "token": conversation.token}),
-        status=201, mimetype="application/json",
-    )
+    started = ConversationStarted(conversation=Conversation.of(conversation),
+                                  token=conversation.token)
+    response = current_app.response_class(json.dumps(answer(started)), status=201,
+                                          mimetype="application/json")
     return access.remember(response, conversation)
 
 
@@ -82,9 +90,9 @@ def get_conversation(conversation_id: int):
 def post_message(conversation_id: int):
     """The customer writes; answers the stored Message."""
     found = _reached(conversation_id)
-    body = json_object()
+    body = read(NewMessage, json_object())
     try:
-        message = add_customer_message(found, body.get("body"), chat_now().online, now())
+        message = add_customer_message(found, body.body, chat_now().online, now())
         db.session.commit()
     except (InvalidMessage, Refused) as exc:
         raise _refused(exc) from None
@@ -135,7 +143,7 @@ def conversation_events(conversation_id: int):
             select(Message).where(Message.conversation_id == found.id, Message.id > last_id)
             .order_by(Message.id).limit(500)
         ).all()
-        conversation = db.session.get(Conversation, found.id)
+        conversation = db.session.get(ConversationRow, found.id)
         return ([(m.id, json.dumps(message_json(m))) for m in rows],
                 state_json(conversation, now()))
 

@@ -1,36 +1,25 @@
-"""Conversations and messages as the API and the streams show them (SPEC §2)."""
+"""Conversations and messages as the API and the streams show them (SPEC §2; the shapes are
+shop/chat/schemas.py's models)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
+from shop.chat import schemas
 from shop.chat.models import Conversation, Message
+from shop.chat.schemas import answer
 from shop.chat.service import presence_name
 
 
 def message_json(message: Message) -> dict:
     """Message: id, author, body, created_at."""
-    return {
-        "id": message.id,
-        "author": message.author,
-        "body": message.body,
-        "created_at": message.created_at.isoformat(),
-    }
+    return answer(schemas.Message.of(message))
 
 
 def conversation_json(conversation: Conversation) -> dict:
     """Conversation: id, status, mode, email, name, order_number, created_at, messages."""
-    return {
-        "id": conversation.id,
-        "status": conversation.status,
-        "mode": conversation.mode,
-        "email": conversation.email or None,
-        "name": conversation.name or None,
-        "order_number": conversation.order_number,
-        "created_at": conversation.created_at.isoformat(),
-        "messages": [message_json(m) for m in conversation.messages],
-    }
+    return answer(schemas.Conversation.of(conversation))
 
 
 def state_json(conversation: Conversation, now: datetime) -> str:

@@ -98,8 +98,8 @@ def _check_order(number: str | None, email: str) -> None:
         raise Refused(422, f"We could not find order {number} for {email}.", "order_number")
 
 
-def _changed(conversation: Conversation) -> None:
-    db.session.add(ChatEvent(conversation_id=conversation.id))
+def _changed(conversation: Conversation, now: datetime) -> None:
+    db.session.add(ChatEvent(conversation_id=conversation.id, created_at=now))
     events.announce_on_commit(db.session, conversation.id)
 
 
@@ -123,7 +123,7 @@ def start(request: NewConversation, online: bool, now: datetime) -> Conversation
     )
     db.session.add(conversation)
     db.session.flush()
-    _changed(conversation)
+    _changed(conversation, now)
     if not online:
         _email_support(conversation, request.body)
     return conversation
@@ -150,7 +150,7 @@ def add_customer_message(conversation: Conversation, body: object, online: bool,
     if conversation.waiting_since is None:
         conversation.waiting_since = now
     db.session.flush()
-    _changed(conversation)
+    _changed(conversation, now)
     if not online:
         _email_support(conversation, message.body)
     return message
@@ -170,7 +170,7 @@ def add_staff_message(conversation: Conversation, body: object, user: User,
     conversation.answering_until = now + PRESENCE
     db.session.flush()
     conversation.staff_read_up_to = message.id
-    _changed(conversation)
+    _changed(conversation, now)
     if conversation.mode == Mode.MESSAGE and conversation.email:
         queue_email(
             conversation.email,
@@ -190,7 +190,7 @@ def set_status(conversation: Conversation, status: str, now: datetime) -> None:
         if status == Status.CLOSED:
             conversation.waiting_since = None
             conversation.answering_user_id = None
-        _changed(conversation)
+        _changed(conversation, now)
 
 
 def mark_read(conversation: Conversation) -> None:
@@ -212,7 +212,7 @@ def answering(conversation: Conversation, user: User, now: datetime) -> None:
     if renew:
         conversation.answering_user_id = user.id
         conversation.answering_until = now + PRESENCE
-        _changed(conversation)
+        _changed(conversation, now)
 
 
 def presence_name(conversation: Conversation, now: datetime) -> str | None:

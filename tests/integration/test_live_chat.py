@@ -95,7 +95,8 @@ def test_one_conversations_token_does_not_open_another(client, app):
      ({"body": 42}, 422, "must be text"),
      ({"body": None}, 422, "must be text"),
      ({"body": ["hi"]}, 422, "must be text"),
-     ({}, 422, "must be text"),
+     ({}, 422, "body is required"),
+     ({"body": "hi", "author": "staff"}, 422, "author is not a field"),
      ([], 422, "JSON object")],
 )
 def test_bad_messages_are_refused_and_nothing_is_stored(app, client, body, status, words):
