@@ -274,7 +274,8 @@
     if (opener) opener.focus({ preventScroll: true });
   }
 
-  window.kefirChat = { open };
+  // The staff inbox (shop/admin/static/chat.js) shows messages the same way.
+  window.kefirChat = { open, messageItem };
 
   // /support/'s conversation page: the same live behaviour, reloading the page itself.
   const page = document.querySelector("[data-chat-page] [data-chat-panel]");

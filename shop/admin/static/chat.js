@@ -1,6 +1,7 @@
 // The staff chat inbox, live: new messages over server-sent events, a sound and a desktop
 // notification for customers' messages, replies sent without a reload, "X is answering".
 // Without this file the inbox still works: reload to see new messages, forms post as usual.
+// Messages are drawn by static/js/chat.js (loaded first), as the customer sees them.
 "use strict";
 
 (function inbox() {
@@ -83,24 +84,7 @@
 
   function append(message) {
     if (!log || log.querySelector(`[data-message-id="${message.id}"]`)) return;
-    const li = document.createElement("li");
-    li.className = `chat-message chat-${message.author}`;
-    li.dataset.messageId = String(message.id);
-    const meta = document.createElement("p");
-    meta.className = "chat-meta";
-    const who = document.createElement("span");
-    who.className = "chat-who";
-    who.textContent = message.author === "staff" ? "Staff" : message.from;
-    const time = document.createElement("time");
-    time.dateTime = new Date(message.created_at).toISOString();
-    time.textContent = new Date(message.created_at).toLocaleString("en-GB", {
-      day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
-    meta.append(who, " ", time);
-    const body = document.createElement("p");
-    body.className = "chat-body";
-    body.textContent = message.body;  // staff read it as typed; links stay text here
-    li.append(meta, body);
-    log.append(li);
+    log.append(window.kefirChat.messageItem(message, message.author === "staff" ? "Staff" : message.from));
     log.scrollTop = log.scrollHeight;
   }
 
