@@ -113,7 +113,8 @@ def test_a_customer_and_staff_on_different_servers_chat_in_real_time(
         expect(dialog.locator("[data-chat-log]")).to_contain_text("Room temperature",
                                                                    timeout=3000)
         took = time.monotonic() - sent
-        assert took < 2, f"the reply took {took:.2f} s to arrive"
+        # Within a second on a quiet machine; the bound leaves room for a loaded CI runner.
+        assert took < 3, f"the reply took {took:.2f} s to arrive"
         expect(dialog.locator("[data-chat-presence]")).to_have_text("Packer is answering…")
         customer_stays()
 
