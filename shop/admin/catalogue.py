@@ -6,21 +6,18 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from shop.admin.audit import Actor, diff, record
 from shop.admin.paging import Page, like_pattern, paginate
-from shop.admin.validation import Checker, Invalid, slugify
+from shop.admin.validation import Invalid, ProductCreate, ProductUpdate, slugify
 from shop.catalogue.queries import forget_product
-from shop.domain.money import format_gbp
+from shop.domain.fields import field_errors
 from shop.extensions import db
 from shop.models import BasketLine, Category, OrderLine, Product
-
-MAX_PRICE_PENCE = 1_000_000  # £10,000: a typo guard, far above anything the shop sells
-MAX_STOCK = 1_000_000
-FIELDS = {"name", "slug", "description", "category", "price_pence", "stock", "active", "featured"}
 
 
 class StockChanged(Exception):
@@ -37,27 +34,24 @@ class InUse(Exception):
     """A product that appears in orders: it can be deactivated, never deleted."""
 
 
-def validate_product(data: Mapping[str, Any], current: Product | None = None) -> dict[str, Any]:
+def validate_product(
+    data: Mapping[str, Any] | ProductUpdate, current: Product | None = None
+) -> dict[str, Any]:
     """Check submitted product values; return the clean ones or raise Invalid.
 
-    Creating (no `current`) requires name, category and price_pence; updating takes any subset.
-    The slug defaults to one made from the name, and must not belong to another product.
+    Creating (no `current`) requires name, category and price_pence (ProductCreate); updating
+    takes any subset (ProductUpdate). The slug defaults to one made from the name, and must not
+    belong to another product.
     """
     creating = current is None
-    check = Checker(data, FIELDS)
-    check.text("name", 200, required=creating)
-    check.slug("slug", 120)
-    check.text("description", 5000)
-    check.text("category", 80, required=creating)
-    check.integer("price_pence", 1, MAX_PRICE_PENCE, required=creating, describe=format_gbp)
-    check.integer("stock", 0, MAX_STOCK)
-    check.boolean("active")
-    check.boolean("featured")
-    values = check.done()
+    if not isinstance(data, ProductUpdate):
+        try:
+            data = (ProductCreate if creating else ProductUpdate).model_validate(data)
+        except ValidationError as exc:
+            raise Invalid(field_errors(exc)) from None
+    values = data.model_dump(exclude_unset=True)
     if creating and "slug" not in values:
-        values["slug"] = slugify(values["name"])
-        if not values["slug"]:
-            raise Invalid({"slug": "is required when the name has no letters or digits."})
+        values["slug"] = slugify(values["name"])  # the name holds a letter or digit
     if "category" in values:
         category = db.session.scalar(select(Category).where(Category.slug == values["category"]))
         if category is None:

@@ -17,13 +17,12 @@ from sqlalchemy.orm import selectinload
 from blog.models import Post
 from blog.queries import forget_post
 from blog.rendering import render_markdown
-from blog.schemas import post_json
 from blog.services import InvalidPost, save_post
 from shop.admin.audit import Actor, diff, record
 from shop.admin.paging import Page, like_pattern, paginate
 from shop.extensions import db
 
-__all__ = ["InvalidPost", "post_json", "render_markdown"]
+__all__ = ["InvalidPost", "render_markdown"]
 
 
 def snapshot(post: Post | None) -> dict[str, Any]:

@@ -1,13 +1,22 @@
-"""Checks shared by the admin's forms and its JSON API, so both refuse the same things."""
+"""A product's fields as staff set them: one definition for the admin's forms and its JSON API.
+
+`ProductUpdate` checks any subset of the fields, `ProductCreate` also requires name, category
+and price; both refuse unknown fields but accept (and ignore) what the API answers and nobody
+sets, so a product read from the API can be sent back unchanged.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from typing import Any
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+from pydantic import Field
+
+from shop.domain.fields import NAMEABLE, Ignored, Input, slug, text, whole_number
+from shop.domain.money import format_gbp
+
+MAX_PRICE_PENCE = 1_000_000  # £10,000: a typo guard, far above anything the shop sells
+MAX_STOCK = 1_000_000
 
 
 class Invalid(ValueError):
@@ -30,79 +39,36 @@ def slugify(text: str, max_length: int = 120) -> str:
     return slug[:max_length].rstrip("-")
 
 
-class Checker:
-    """Collects field errors while reading a mapping of submitted values."""
+Name = text(200, pattern=NAMEABLE, blank="is required.")
+ProductSlug = slug(120)
+Description = text(5000)
+CategorySlug = text(80, required=True, blank="is required.")
+Price = whole_number(1, MAX_PRICE_PENCE, format_gbp)
+Stock = whole_number(0, MAX_STOCK)
 
-    def __init__(self, data: Mapping[str, Any], allowed: set[str]) -> None:
-        self.data = data
-        self.errors: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-        for key in data:
-            if key not in allowed:
-                self.errors[key] = "is not a field that can be set."
 
-    def present(self, field: str) -> bool:
-        return field in self.data
+class ProductUpdate(Input):
+    """Any of a product's fields; what is not sent keeps its value."""
 
-    def text(self, field: str, max_length: int, required: bool = False) -> None:
-        if field not in self.data:
-            if required:
-                self.errors[field] = "is required."
-            return
-        value = self.data[field]
-        if not isinstance(value, str):
-            self.errors[field] = "must be text."
-            return
-        value = value.strip()
-        if required and not value:
-            self.errors[field] = "is required."
-        elif len(value) > max_length:
-            self.errors[field] = f"must be at most {max_length} characters."
-        else:
-            self.values[field] = value
+    name: Name = None
+    slug: ProductSlug = Field(None, description="Default: made from the name.")
+    description: Description = None
+    category: CategorySlug = Field(None, description="A category's slug.")
+    price_pence: Price = None
+    stock: Stock = Field(None, description="Units free to sell (absolute).")
+    active: bool = Field(None, description="false hides the product from the shop.")
+    featured: bool = None
+    currency: Ignored
+    category_name: Ignored
+    in_stock: Ignored
+    stock_available: Ignored
+    image_url: Ignored
+    url: Ignored
 
-    def slug(self, field: str, max_length: int) -> None:
-        if field not in self.data:
-            return
-        value = self.data[field]
-        if not isinstance(value, str) or not SLUG.match(value) or len(value) > max_length:
-            self.errors[field] = (
-                f"must be lower-case letters, digits and single hyphens, at most {max_length} "
-                "characters, e.g. live-milk-kefir-grains."
-            )
-        else:
-            self.values[field] = value
 
-    def integer(
-        self,
-        field: str,
-        minimum: int,
-        maximum: int,
-        required: bool = False,
-        describe: Callable[[int], str] = str,
-    ) -> None:
-        if field not in self.data:
-            if required:
-                self.errors[field] = "is required."
-            return
-        value = self.data[field]
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.errors[field] = "must be a whole number."
-        elif not minimum <= value <= maximum:
-            self.errors[field] = f"must be between {describe(minimum)} and {describe(maximum)}."
-        else:
-            self.values[field] = value
+class ProductCreate(ProductUpdate):
+    """A new product: name, category and price are required; the slug comes from the name."""
 
-    def boolean(self, field: str) -> None:
-        if field not in self.data:
-            return
-        value = self.data[field]
-        if not isinstance(value, bool):
-            self.errors[field] = "must be true or false."
-        else:
-            self.values[field] = value
-
-    def done(self) -> dict[str, Any]:
-        if self.errors:
-            raise Invalid(self.errors)
-        return self.values
+    name: Name
+    category: CategorySlug = Field(description="A category's slug.")
+    price_pence: Price

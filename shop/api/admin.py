@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
 from flask import g, request
 
-from blog.models import Post
+from blog.schemas import Post, PostCreate, PostUpdate
 from shop.admin.accounts import user_for_token
 from shop.admin.audit import Actor
 from shop.admin.catalogue import (
@@ -31,20 +30,37 @@ from shop.admin.orders import (
     refund,
     search_orders,
 )
-from shop.admin.posts import InvalidPost, delete_post, post_by_slug, post_json, save, search_posts
-from shop.admin.validation import Invalid
+from shop.admin.posts import InvalidPost, delete_post, post_by_slug, save, search_posts
+from shop.admin.validation import Invalid, ProductCreate, ProductUpdate
 from shop.api import bp
-from shop.api.schemas import product_json
-from shop.catalogue.queries import BadQuery, parse_positive
-from shop.checkout.orders import order_json
+from shop.api.schemas import (
+    AdminOrder,
+    AdminOrderList,
+    AdminOrderQuery,
+    AdminProduct,
+    AdminProductList,
+    AdminProductQuery,
+    PostList,
+    PostQuery,
+    Refund,
+)
+from shop.api.spec import link, operation
 from shop.errors import Problem
 from shop.extensions import db
-from shop.models import Order, OrderStatus, Product
+from shop.models import Product
 from shop.web import now
 
-BOOLEANS = {"true": True, "false": False, "": None}
-#: Product fields the API shows but that cannot be set: sending them back changes nothing.
-READ_ONLY_PRODUCT = {"currency", "category_name", "in_stock", "stock_available", "image_url", "url"}
+BOOLEANS = {"true": True, "false": False, None: None}
+PRODUCT_LINKS = {
+    "GetProduct": link("adminGetProduct", slug="$response.body#/slug"),
+    "UpdateProduct": link("adminUpdateProduct", slug="$response.body#/slug"),
+    "DeleteProduct": link("adminDeleteProduct", slug="$response.body#/slug"),
+}
+POST_LINKS = {
+    "GetPost": link("adminGetPost", slug="$response.body#/slug"),
+    "UpdatePost": link("adminUpdatePost", slug="$response.body#/slug"),
+    "DeletePost": link("adminDeletePost", slug="$response.body#/slug"),
+}
 
 
 class Unauthenticated(Problem):
@@ -81,42 +97,10 @@ def token_required(role: str | None = None) -> Callable:
     return decorate
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object: 415 unless sent as JSON, 400 unless it parses to an object."""
-    if request.mimetype != "application/json":
-        raise Problem(415, "Send the body as JSON with 'Content-Type: application/json'.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Problem(400, "The body must be a JSON object.")
-    return body
-
-
-def invalid(exc: Invalid) -> Problem:
-    """409 when the only trouble is a clash with stored data, else 422; both list the fields."""
-    return Problem(409 if exc.conflict else 422, str(exc), extra={"errors": exc.errors})
-
-
-def page_args(default_per_page: int = 50) -> tuple[int, int]:
-    try:
-        page = parse_positive(request.args.get("page"), "page", 1, 100_000)
-        per_page = parse_positive(request.args.get("per_page"), "per_page", default_per_page, 100)
-    except BadQuery as exc:
-        raise Problem(exc.status, str(exc)) from None
-    return page, per_page
-
-
-def listing(result, shape: Callable) -> dict:
-    return {"items": [shape(item) for item in result.items], "page": result.page,
-            "per_page": result.per_page, "total": result.total}
-
-
-def admin_product_json(product: Product) -> dict:
-    """The public Product plus what only staff see."""
-    return product_json(product) | {
-        "stock": product.stock,
-        "active": product.active,
-        "featured": product.featured,
-    }
+def invalid(exc: Invalid | InvalidPost) -> Problem:
+    """409 when the only trouble is a clash with stored data, else 422; both name the fields."""
+    status = exc.status if isinstance(exc, InvalidPost) else 409 if exc.conflict else 422
+    return Problem(status, str(exc), extra={"errors": exc.errors})
 
 
 def _product_or_404(slug: str) -> Product:
@@ -126,65 +110,64 @@ def _product_or_404(slug: str) -> Product:
     return product
 
 
-def _writable(body: dict, read_only: set[str]) -> dict:
-    return {key: value for key, value in body.items() if key not in read_only}
-
-
 @bp.get("/admin/products")
 @token_required()
-def admin_products():
+@operation("adminListProducts", 200, AdminProductList, (400, 422), bearer=True)
+def admin_products(query: AdminProductQuery):
     """Every product, active or not; ?q=, ?category=, ?active=true|false, ?low_stock=N."""
-    args = request.args
-    active = BOOLEANS.get(args.get("active", ""), "bad")
-    if active == "bad":
-        raise Problem(400, "active must be true or false.")
-    low = args.get("low_stock")
-    low_at = None
-    if low:
-        if not low.isdigit() or not low.isascii() or len(low) > 9:
-            raise Problem(400, "low_stock must be a whole number.")
-        low_at = int(low)
-    page, per_page = page_args()
-    result = search_products(args.get("q", "")[:200], args.get("category", ""), active, low_at,
-                             page, per_page)
-    return listing(result, admin_product_json)
+    result = search_products(query.q, query.category, BOOLEANS[query.active], query.low_stock,
+                             query.page, query.per_page)
+    return AdminProductList.of(result, AdminProduct.of)
 
 
 @bp.post("/admin/products")
 @token_required()
-def admin_product_create():
+@operation("adminCreateProduct", 201, AdminProduct, (400, 409, 415, 422), bearer=True,
+           links=PRODUCT_LINKS)
+def admin_product_create(json: ProductCreate):
     """Add a product: name, category and price_pence required; slug defaults from the name."""
     try:
-        values = validate_product(_writable(json_body(), READ_ONLY_PRODUCT))
+        values = validate_product(json)
     except Invalid as exc:
         raise invalid(exc) from None
     product = create_product(values, g.api_actor, now())
-    return admin_product_json(product), 201, {"Location": f"/api/v1/admin/products/{product.slug}"}
+    return AdminProduct.of(product), 201, {"Location": f"/api/v1/admin/products/{product.slug}"}
 
 
 @bp.get("/admin/products/<slug>")
 @token_required()
+@operation("adminGetProduct", 200, AdminProduct, (404,), bearer=True)
 def admin_product(slug: str):
-    return admin_product_json(_product_or_404(slug))
+    """One product, active or not."""
+    return AdminProduct.of(_product_or_404(slug))
 
 
 @bp.patch("/admin/products/<slug>")
 @token_required()
-def admin_product_update(slug: str):
-    """Change any of name, slug, description, category, price_pence, stock, active, featured."""
+@operation("adminUpdateProduct", 200, AdminProduct, (400, 404, 409, 415, 422), bearer=True,
+           links=PRODUCT_LINKS)
+def admin_product_update(slug: str, json: ProductUpdate):
+    """Change any of name, slug, description, category, price_pence, stock, active, featured.
+
+    Read-only Product fields may be sent back as they were read: they are ignored.
+    """
     product = _product_or_404(slug)
     try:
-        values = validate_product(_writable(json_body(), READ_ONLY_PRODUCT), current=product)
+        values = validate_product(json, current=product)
     except Invalid as exc:
         raise invalid(exc) from None
     update_product(product, values, g.api_actor, now())
-    return admin_product_json(product)
+    return AdminProduct.of(product)
 
 
 @bp.delete("/admin/products/<slug>")
 @token_required()
+@operation("adminDeleteProduct", 204, None, (404, 409), bearer=True)
 def admin_product_delete(slug: str):
-    """Delete a product nobody ordered; one that appears in orders answers 409 (deactivate it)."""
+    """Delete a product nobody ordered; one that appears in orders answers 409 (deactivate it).
+
+    A product that appears in any order is never deleted: PATCH {"active": false} instead.
+    """
     product = _product_or_404(slug)
     try:
         delete_product(product, g.api_actor, now())
@@ -193,7 +176,7 @@ def admin_product_delete(slug: str):
     return "", 204
 
 
-def _post_or_404(slug: str) -> Post:
+def _post_or_404(slug: str):
     post = post_by_slug(slug)
     if post is None:
         raise Problem(404, f"No post has the slug {slug!r}.")
@@ -202,95 +185,82 @@ def _post_or_404(slug: str) -> Post:
 
 @bp.get("/admin/posts")
 @token_required()
-def admin_posts():
-    """Every post, drafts first; ?published=true|false."""
-    published = BOOLEANS.get(request.args.get("published", ""), "bad")
-    if published == "bad":
-        raise Problem(400, "published must be true or false.")
-    page, per_page = page_args()
-    return listing(search_posts(request.args.get("q", "")[:200], published, page, per_page),
-                   post_json)
+@operation("adminListPosts", 200, PostList, (400, 422), bearer=True)
+def admin_posts(query: PostQuery):
+    """Every post, drafts first; ?q=, ?published=true|false."""
+    result = search_posts(query.q, BOOLEANS[query.published], query.page, query.per_page)
+    return PostList.of(result, Post.of)
 
 
 @bp.post("/admin/posts")
 @token_required()
-def admin_post_create():
-    """Add a post: title required; slug defaults from the title; a draft unless published.
-
-    blog.services.save_post checks the values, for this API and the admin's form alike.
-    """
+@operation("adminCreatePost", 201, Post, (400, 409, 415, 422), bearer=True, links=POST_LINKS)
+def admin_post_create(json: PostCreate):
+    """Add a post: title required; slug defaults from the title; a draft unless published."""
     try:
-        post = save(json_body(), g.api_actor, now())
+        post = save(json.model_dump(exclude_unset=True), g.api_actor, now())
     except InvalidPost as exc:
-        raise Problem(exc.status, str(exc)) from None
-    return post_json(post), 201, {"Location": f"/api/v1/admin/posts/{post.slug}"}
+        raise invalid(exc) from None
+    return Post.of(post), 201, {"Location": f"/api/v1/admin/posts/{post.slug}"}
 
 
 @bp.get("/admin/posts/<slug>")
 @token_required()
+@operation("adminGetPost", 200, Post, (404,), bearer=True)
 def admin_post(slug: str):
-    return post_json(_post_or_404(slug))
+    """One post, draft or published."""
+    return Post.of(_post_or_404(slug))
 
 
 @bp.patch("/admin/posts/<slug>")
 @token_required()
-def admin_post_update(slug: str):
-    """Change any of title, slug, body_markdown, excerpt, published, author, tags, products."""
+@operation("adminUpdatePost", 200, Post, (400, 404, 409, 415, 422), bearer=True,
+           links=POST_LINKS)
+def admin_post_update(slug: str, json: PostUpdate):
+    """Change, publish or unpublish a post: any of its fields (url and updated_at are ignored)."""
     post = _post_or_404(slug)
     try:
-        save(json_body(), g.api_actor, now(), post)
+        save(json.model_dump(exclude_unset=True), g.api_actor, now(), post)
     except InvalidPost as exc:
-        raise Problem(exc.status, str(exc)) from None
-    return post_json(post)
+        raise invalid(exc) from None
+    return Post.of(post)
 
 
 @bp.delete("/admin/posts/<slug>")
 @token_required()
+@operation("adminDeletePost", 204, None, (404,), bearer=True)
 def admin_post_delete(slug: str):
+    """Delete a post for good."""
     delete_post(_post_or_404(slug), g.api_actor, now())
     return "", 204
 
 
-def admin_order_json(order: Order) -> dict:
-    """The public Order plus the customer and payment facts staff need."""
-    return order_json(order) | {
-        "name": order.name,
-        "created_at": order.created_at.isoformat(),
-        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
-        "dispatch_date": order.dispatch_date.isoformat(),
-        "address": {"line1": order.address_line1, "line2": order.address_line2,
-                    "city": order.city, "postcode": order.postcode},
-    }
-
-
 @bp.get("/admin/orders")
 @token_required()
-def admin_orders():
-    """Orders newest first; ?status=, ?q= (number or email)."""
-    status = request.args.get("status", "")
-    if status and status not in set(OrderStatus):
-        raise Problem(400, f"status must be one of {', '.join(OrderStatus)}.")
-    page, per_page = page_args()
-    return listing(search_orders(request.args.get("q", "")[:254], status, page, per_page),
-                   admin_order_json)
+@operation("adminListOrders", 200, AdminOrderList, (400, 422), bearer=True)
+def admin_orders(query: AdminOrderQuery):
+    """Orders, newest first; ?status=, ?q= (number or email)."""
+    result = search_orders(query.q, query.status or "", query.page, query.per_page)
+    return AdminOrderList.of(result, AdminOrder.of)
 
 
 @bp.post("/admin/orders/<number>/refund")
 @token_required(role="admin")
-def admin_order_refund(number: str):
-    """Refund the whole order through Stripe; {"restock": true} puts the items back on sale."""
-    body = json_body() if request.content_length else {}
-    restock = body.get("restock", False)
-    if not isinstance(restock, bool) or set(body) - {"restock"}:
-        raise Problem(422, "The body may only hold restock: true or false.",
-                      extra={"errors": {"restock": "must be true or false."}})
+@operation("adminRefundOrder", 200, AdminOrder, (400, 404, 409, 415, 422, 502), bearer=True,
+           body_optional=True)
+def admin_order_refund(number: str, json: Refund):
+    """Refund a paid, dispatched or delivered order through Stripe (admin role only).
+
+    The whole amount is refunded and the order becomes refunded; {"restock": true} puts the
+    items back on sale. 409 when the order is in another state, 502 when Stripe refuses.
+    """
     order = order_by_number(number)
     if order is None:
         raise Problem(404, f"No order has the number {number!r}.")
     try:
-        refund(order, g.api_actor, now(), restock=restock)
+        refund(order, g.api_actor, now(), restock=json.restock)
     except RefundFailed as exc:
         raise Problem(502, str(exc)) from None
     except OrderActionRefused as exc:
         raise Problem(409, str(exc)) from None
-    return admin_order_json(order)
+    return AdminOrder.of(order)

@@ -7,112 +7,77 @@ CORS preflight this API never grants (and the SameSite=Lax cookie is not sent an
 
 from __future__ import annotations
 
-import json
-
-from flask import request, url_for
+from flask import url_for
 
 from shop.api import bp
-from shop.api.schemas import basket_json, estimate_json
-from shop.api.views import parse_instant
+from shop.api.schemas import AtQuery, Basket, BasketItemAdd, BasketItemUpdate, DeliveryEstimate
+from shop.api.spec import link, operation
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
-from shop.basket.service import (
-    BasketError,
-    PricedBasket,
-    add_item,
-    check_quantity,
-    remove_item,
-    set_quantity,
-)
+from shop.basket.service import BasketError, LineChange, add_item, remove_item, set_quantity
 from shop.errors import Problem
 from shop.web import delivery_estimate, delivery_rule, now
 
-MAX_SLUG_LENGTH = 120
+#: Where a line that was just added can be changed or removed.
+LINE_LINKS = {
+    "UpdateLine": link("updateBasketItem", slug="$request.body#/slug"),
+    "RemoveLine": link("deleteBasketItem", slug="$request.body#/slug"),
+}
 
 
-def json_body() -> dict:
-    """The request's JSON object: 415 unless sent as JSON, 400 if unreadable, 422 if no object."""
-    if request.mimetype != "application/json":
-        raise Problem(415, "Send the body as JSON with Content-Type: application/json.")
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError):
-        raise Problem(400, "The body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise Problem(422, "The body must be a JSON object.")
-    return body
-
-
-def field(body: dict, name: str) -> object:
-    """A required field of the body (422 when it is missing)."""
-    if name not in body:
-        raise Problem(422, f"{name} is required.")
-    return body[name]
-
-
-def slug_field(body: dict) -> str:
-    slug = field(body, "slug")
-    if not isinstance(slug, str) or not 0 < len(slug) <= MAX_SLUG_LENGTH:
-        raise Problem(422, f"slug must be a string of 1 to {MAX_SLUG_LENGTH} characters.")
-    return slug
-
-
-def quantity_field(body: dict, minimum: int) -> int:
-    try:
-        return check_quantity(field(body, "quantity"), minimum)
-    except BasketError as exc:
-        raise Problem(exc.status, f"quantity: {exc.detail}") from None
-
-
-def _basket_answer(priced: PricedBasket, status: int = 200):
-    body = basket_json(priced)
-    headers = {"Location": url_for("api.basket")} if status == 201 else {}
-    return body, status, headers
+def _changed(change: LineChange) -> Basket:
+    remember_basket(change)
+    return Basket.of(change.priced)
 
 
 @bp.get("/basket")
+@operation("getBasket", 200, Basket)
 def basket():
-    """The caller's basket at current prices (empty before the first add)."""
-    return _basket_answer(current_priced_basket())
+    """The caller's basket at current prices (empty before the first add).
+
+    The basket of the caller's `basket` cookie; empty without one.
+    """
+    return Basket.of(current_priced_basket())
 
 
 @bp.post("/basket/items")
-def add_basket_item():
-    """Add units of a product; adds to the line when the product is already in the basket."""
-    body = json_body()
-    slug, quantity = slug_field(body), quantity_field(body, minimum=1)
+@operation("addBasketItem", 201, Basket, (400, 404, 409, 415, 422), links=LINE_LINKS)
+def add_basket_item(json: BasketItemAdd):
+    """Add units of a product; adds to the line when the product is already in the basket.
+
+    Sets the `basket` cookie when the basket is new.
+    """
     try:
-        change = add_item(current_basket(), slug, quantity, now(), delivery_rule())
+        change = add_item(current_basket(), json.slug, json.quantity, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change)
-    return _basket_answer(change.priced, 201)
+    return _changed(change), 201, {"Location": url_for("api.basket")}
 
 
 @bp.patch("/basket/items/<slug>")
-def update_basket_item(slug: str):
+@operation("updateBasketItem", 200, Basket, (400, 404, 409, 415, 422))
+def update_basket_item(slug: str, json: BasketItemUpdate):
     """Set a line's quantity; 0 removes it."""
-    quantity = quantity_field(json_body(), minimum=0)
     try:
-        change = set_quantity(current_basket(), slug, quantity, now(), delivery_rule())
+        change = set_quantity(current_basket(), slug, json.quantity, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change)
-    return _basket_answer(change.priced)
+    return _changed(change)
 
 
 @bp.delete("/basket/items/<slug>")
+@operation("deleteBasketItem", 200, Basket, (404,))
 def delete_basket_item(slug: str):
     """Take a line out of the basket."""
     try:
         change = remove_item(current_basket(), slug, now(), delivery_rule())
     except BasketError as exc:
         raise Problem(exc.status, exc.detail) from None
-    remember_basket(change)
-    return _basket_answer(change.priced)
+    return _changed(change)
 
 
 @bp.get("/delivery/estimate")
-def delivery_estimate_at():
+@operation("getDeliveryEstimate", 200, DeliveryEstimate, (400, 422))
+def delivery_estimate_at(query: AtQuery):
     """Dispatch and delivery dates for an order placed at `at` (default now)."""
-    at = parse_instant() or now()
-    return estimate_json(delivery_estimate(at), at)
+    at = query.at or now()
+    return DeliveryEstimate.of(delivery_estimate(at), at)

@@ -2,63 +2,56 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import url_for
 from sqlalchemy import select
 
 from shop.api import bp
-from shop.api.basket import json_body
+from shop.api.schemas import CheckoutResult, Order, OrderQuery, Payment
+from shop.api.spec import operation
 from shop.basket.cookie import current_basket
-from shop.checkout.orders import (
-    expire_unpaid,
-    order_json,
-    order_token,
-    status_url,
-    token_matches,
-)
+from shop.checkout.orders import expire_unpaid, order_token, status_url, token_matches
 from shop.checkout.service import BasketNotReady, OutOfStock, PaymentError, place_order
-from shop.domain.customer import validate_customer
+from shop.domain.customer import CheckoutDetails
 from shop.errors import Problem
 from shop.extensions import db
-from shop.models import Order
+from shop.models import Order as OrderRow
 from shop.payments import gateway
 from shop.web import now
 
 
 @bp.post("/checkout")
-def checkout():
-    """Place an order for the caller's basket and open its Stripe PaymentIntent."""
-    customer, errors = validate_customer(json_body())
-    if errors:
-        detail = "; ".join(f"{name}: {message}" for name, message in errors.items())
-        raise Problem(422, detail)
+@operation("checkout", 201, CheckoutResult, (400, 409, 415, 422, 503))
+def checkout(json: CheckoutDetails):
+    """Place an order for the caller's basket and open its Stripe PaymentIntent.
+
+    Reserves the stock and opens a PaymentIntent for the total computed on the server. The
+    order becomes paid only through Stripe's webhook.
+    """
     try:
-        order = place_order(current_basket(), customer, now())
+        order = place_order(current_basket(), json.customer(), now())
     except BasketNotReady as exc:
         raise Problem(409, str(exc)) from None
     except OutOfStock as exc:
         raise Problem(409, str(exc), title="Not enough stock") from None
     except PaymentError:
         raise Problem(503, "The payment provider is unreachable; nothing was charged.") from None
-    link = status_url(order, _external=True)
-    body = {
-        "order": order_json(order),
-        "status_url": link,
-        "payment": {
-            "provider": "stripe",
-            "payment_intent_id": order.payment_intent_id,
-            "client_secret": order.payment_client_secret,
-            "publishable_key": gateway().publishable_key,
-        },
-    }
+    result = CheckoutResult(
+        order=Order.of(order),
+        status_url=status_url(order, _external=True),
+        payment=Payment(provider="stripe", payment_intent_id=order.payment_intent_id,
+                        client_secret=order.payment_client_secret,
+                        publishable_key=gateway().publishable_key),
+    )
     api_url = url_for("api.order", number=order.number, token=order_token(order.number))
-    return body, 201, {"Location": api_url}
+    return result, 201, {"Location": api_url}
 
 
 @bp.get("/orders/<number>")
-def order(number: str):
-    """An order's state; without the right token it does not exist (404)."""
-    order = db.session.scalar(select(Order).where(Order.number == number))
-    if order is None or not token_matches(number, request.args.get("token", "")):
+@operation("getOrder", 200, Order, (404,))
+def order(number: str, query: OrderQuery):
+    """An order's state, with the token from its status_url; without it the order is a 404."""
+    order = db.session.scalar(select(OrderRow).where(OrderRow.number == number))
+    if order is None or not token_matches(number, query.token):
         raise Problem(404, "No order matches that number and token.")
     expire_unpaid(now(), [order])
-    return order_json(order)
+    return Order.of(order)

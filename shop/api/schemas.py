@@ -1,85 +1,372 @@
-"""Plain-dict shapes of the API's resources."""
+"""The API's typed shapes (SPEC §2): what each call reads and answers, declared once.
+
+spectree turns these into the OpenAPI document and checks every request against them
+(shop/api/spec.py); the views build answers with each model's `of()`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
 
 from flask import url_for
+from pydantic import BaseModel, Field
 
+from blog.schemas import Post
 from shop.basket.service import PricedBasket
-from shop.domain.chat import ChatStatus
-from shop.domain.delivery import DeliveryEstimate, day_label, estimate_label
-from shop.models import Product
+from shop.domain.chat import ChatStatus as ChatState
+from shop.domain.delivery import DeliveryEstimate as Estimate
+from shop.domain.delivery import day_label, estimate_label
+from shop.domain.fields import Input, Instant, Query, Timestamp, text, whole_number
+from shop.models import Order as OrderRow
+from shop.models import OrderStatus
+from shop.models import Product as ProductRow
+
+Pence = Annotated[int, Field(ge=0)]
+Page = Annotated[int, Field(ge=1, le=100_000)]
+SearchWords = text(200)
+LongSearchWords = text(254)
+LineSlug = text(120, required=True, strip=False)
+AddQuantity = whole_number(1, 99)
+LineQuantity = whole_number(0, 99)
+TrueOrFalse = Literal["true", "false"]
 
 
-def product_json(product: Product) -> dict:
-    """A Product as SPEC §2 fixes it."""
-    return {
-        "slug": product.slug,
-        "name": product.name,
-        "description": product.description,
-        "category": product.category.slug,
-        "category_name": product.category.name,
-        "price_pence": product.price_pence,
-        "currency": "GBP",
-        "in_stock": product.in_stock,
-        "stock_available": product.stock,
-        "image_url": url_for("static", filename=product.image, _external=True)
-        if product.image
-        else None,
-        "url": url_for("catalogue.product", slug=product.slug, _external=True),
-    }
+# --- Errors ------------------------------------------------------------------------------------
 
 
-def chat_json(status: ChatStatus) -> dict:
-    """The live-chat state, with the next change for pages that flip on their own."""
-    return {
-        "online": status.online,
-        "opens_at": status.opens_at.isoformat(),
-        "closes_at": status.closes_at.isoformat(),
-        "timezone": "Europe/London",
-        "label": status.label,
-        "next_change": status.next_change.isoformat(),
-    }
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (application/problem+json)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
 
 
-def basket_json(basket: PricedBasket) -> dict:
-    """A Basket as SPEC §2 fixes it, plus each line's problem and whether checkout may go ahead."""
-    quote = basket.quote
-    return {
-        "items": [
-            {
-                "slug": line.slug,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unit_price_pence": line.unit_price_pence,
-                "line_total_pence": line.line_total_pence,
-                "stock_available": line.stock_available,
-                "problem": line.problem,
-            }
-            for line in basket.lines
-        ],
-        "subtotal_pence": basket.subtotal_pence,
-        "delivery": {
-            "service": quote.service,
-            "price_pence": quote.price_pence,
-            "free": quote.free,
-            "free_over_pence": quote.free_over_pence,
-            "amount_to_free_pence": quote.amount_to_free_pence,
-        },
-        "total_pence": basket.total_pence,
-        "count": basket.count,
-        "can_checkout": basket.can_checkout,
-    }
+class ValidationProblem(Problem):
+    """Invalid values: the problem, with each refused field and what is wrong with it."""
+
+    errors: dict[str, str] = Field(
+        default_factory=dict, description="Each invalid field (dotted: address.postcode) and why."
+    )
 
 
-def estimate_json(estimate: DeliveryEstimate, at: datetime) -> dict:
-    """When an order placed at `at` is dispatched and delivered, and the deadline for that."""
-    return {
-        "order_by": estimate.order_by.isoformat(),
-        "dispatch_date": estimate.dispatch_date.isoformat(),
-        "delivery_date": estimate.delivery_date.isoformat(),
-        "timezone": "Europe/London",
-        "delivery_label": day_label(estimate.delivery_date),
-        "label": estimate_label(at, estimate),
-    }
+# --- Catalogue ---------------------------------------------------------------------------------
+
+
+class Product(BaseModel):
+    """A product on sale, at today's price."""
+
+    slug: str
+    name: str
+    description: str
+    category: str = Field(description="The category's slug (the `category` filter's value).")
+    category_name: str
+    price_pence: Pence
+    currency: Literal["GBP"]
+    in_stock: bool
+    stock_available: Pence
+    image_url: str | None
+    url: str
+
+    @classmethod
+    def of(cls, product: ProductRow, **extra) -> Self:
+        """The API's view of a stored product."""
+        image = product.image
+        return cls(
+            slug=product.slug,
+            name=product.name,
+            description=product.description,
+            category=product.category.slug,
+            category_name=product.category.name,
+            price_pence=product.price_pence,
+            currency="GBP",
+            in_stock=product.in_stock,
+            stock_available=product.stock,
+            image_url=url_for("static", filename=image, _external=True) if image else None,
+            url=url_for("catalogue.product", slug=product.slug, _external=True),
+            **extra,
+        )
+
+
+class Listing(BaseModel):
+    """One page of a list, with where it stands."""
+
+    page: Annotated[int, Field(ge=1)]
+    per_page: Annotated[int, Field(ge=1, le=100)]
+    total: Pence
+
+    @classmethod
+    def of(cls, result, shape) -> Self:
+        """A page of `result` (items, page, per_page, total), each item made by `shape`."""
+        return cls(items=[shape(item) for item in result.items], page=result.page,
+                   per_page=result.per_page, total=result.total)
+
+
+class ProductList(Listing):
+    items: list[Product]
+
+
+class ProductQuery(Query):
+    q: SearchWords = Field("", description="Words to find.")
+    category: str = Field("", max_length=80, description="A category slug.")
+    page: Page = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class AtQuery(Query):
+    at: Instant | None = Field(
+        None, description="An RFC 3339 instant with a UTC offset, 1970 to 2999; default now."
+    )
+
+
+class ChatStatus(BaseModel):
+    """Whether live chat is online, and when that next changes."""
+
+    online: bool
+    opens_at: Timestamp
+    closes_at: Timestamp
+    timezone: Literal["Europe/London"] = "Europe/London"
+    label: str = ""
+    next_change: Timestamp | None = None
+
+    @classmethod
+    def of(cls, status: ChatState) -> Self:
+        """The API's view of the chat's state."""
+        return cls(online=status.online, opens_at=status.opens_at, closes_at=status.closes_at,
+                   label=status.label, next_change=status.next_change)
+
+
+# --- Basket and delivery -----------------------------------------------------------------------
+
+
+class BasketItem(BaseModel):
+    slug: str
+    name: str
+    quantity: Annotated[int, Field(ge=1, le=99)]
+    unit_price_pence: Pence = Field(description="The product's price now.")
+    line_total_pence: Pence
+    stock_available: Pence = 0
+    problem: str | None = Field(None, description="Why this line cannot be checked out as is.")
+
+
+class Delivery(BaseModel):
+    service: Literal["next_day"]
+    price_pence: Pence
+    free: bool = Field(description="True when the goods subtotal is over free_over_pence.")
+    free_over_pence: Pence
+    amount_to_free_pence: Pence = Field(description="How much more to spend for free delivery.")
+
+
+class Basket(BaseModel):
+    """The caller's basket at current prices, with its delivery quote."""
+
+    items: list[BasketItem]
+    subtotal_pence: Pence
+    delivery: Delivery
+    total_pence: Pence
+    count: Pence = Field(0, description="Units in the basket.")
+    can_checkout: bool = Field(False, description="False when empty or any line has a problem.")
+
+    @classmethod
+    def of(cls, basket: PricedBasket) -> Self:
+        """The API's view of a priced basket."""
+        quote = basket.quote
+        return cls(
+            items=[
+                BasketItem(slug=line.slug, name=line.name, quantity=line.quantity,
+                           unit_price_pence=line.unit_price_pence,
+                           line_total_pence=line.line_total_pence,
+                           stock_available=line.stock_available, problem=line.problem)
+                for line in basket.lines
+            ],
+            subtotal_pence=basket.subtotal_pence,
+            delivery=Delivery(service=quote.service, price_pence=quote.price_pence,
+                              free=quote.free, free_over_pence=quote.free_over_pence,
+                              amount_to_free_pence=quote.amount_to_free_pence),
+            total_pence=basket.total_pence,
+            count=basket.count,
+            can_checkout=basket.can_checkout,
+        )
+
+
+class BasketItemAdd(Input):
+    slug: LineSlug
+    quantity: AddQuantity
+
+
+class BasketItemUpdate(Input):
+    quantity: LineQuantity = Field(description="0 removes the line.")
+
+
+class DeliveryEstimate(BaseModel):
+    """When an order placed at an instant is dispatched and delivered, and the deadline."""
+
+    order_by: Timestamp = Field(description="Order before this instant for these dates.")
+    dispatch_date: date
+    delivery_date: date
+    timezone: Literal["Europe/London"] = "Europe/London"
+    delivery_label: str = Field("", examples=["Thursday 26 November"])
+    label: str = Field(
+        "", examples=["Order within 2 h 15 min for delivery on Thursday 26 November"]
+    )
+
+    @classmethod
+    def of(cls, estimate: Estimate, at: datetime) -> Self:
+        """The estimate for an order placed at `at`."""
+        return cls(order_by=estimate.order_by, dispatch_date=estimate.dispatch_date,
+                   delivery_date=estimate.delivery_date,
+                   delivery_label=day_label(estimate.delivery_date),
+                   label=estimate_label(at, estimate))
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+
+class OrderItem(BaseModel):
+    slug: str
+    name: str
+    quantity: Annotated[int, Field(ge=1)]
+    unit_price_pence: Pence
+    line_total_pence: Pence
+
+
+class Order(BaseModel):
+    """An order as its customer sees it."""
+
+    number: str = Field(examples=["KS-000123"])
+    status: OrderStatus
+    items: list[OrderItem]
+    subtotal_pence: Pence
+    delivery_pence: Pence
+    total_pence: Pence
+    delivery_date: date
+    email: str
+
+    @classmethod
+    def of(cls, order: OrderRow, **extra) -> Self:
+        """The API's view of a stored order."""
+        return cls(
+            number=order.number,
+            status=order.status,
+            items=[
+                OrderItem(slug=line.product_slug, name=line.product_name, quantity=line.quantity,
+                          unit_price_pence=line.unit_price_pence,
+                          line_total_pence=line.line_total_pence)
+                for line in order.lines
+            ],
+            subtotal_pence=order.subtotal_pence,
+            delivery_pence=order.delivery_pence,
+            total_pence=order.total_pence,
+            delivery_date=order.delivery_date,
+            email=order.email,
+            **extra,
+        )
+
+
+class OrderQuery(Query):
+    token: str = Field("", description="The token from the order's status_url.")
+
+
+class Payment(BaseModel):
+    provider: Literal["stripe"]
+    payment_intent_id: str
+    client_secret: str
+    publishable_key: str
+
+
+class CheckoutResult(BaseModel):
+    """The order, waiting for payment, and what the browser needs to pay it."""
+
+    order: Order
+    status_url: str = Field(description="The customer's signed order page.")
+    payment: Payment
+
+
+# --- Admin -------------------------------------------------------------------------------------
+
+
+class AdminProduct(Product):
+    """The public Product plus what only staff see."""
+
+    stock: Pence
+    active: bool
+    featured: bool
+
+    @classmethod
+    def of(cls, product: ProductRow, **extra) -> Self:
+        """Staff's view of a product, active or not."""
+        return super().of(product, stock=product.stock, active=product.active,
+                          featured=product.featured, **extra)
+
+
+class AdminProductList(Listing):
+    items: list[AdminProduct]
+
+
+class AdminProductQuery(Query):
+    q: SearchWords = ""
+    category: str = Field("", max_length=80)
+    active: TrueOrFalse = Field(None, description="Only active (true) or inactive (false) ones.")
+    low_stock: Annotated[int, Field(ge=0, le=999_999_999)] = Field(
+        None, description="Only products with this many units or fewer."
+    )
+    page: Page = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class PostList(Listing):
+    items: list[Post]
+
+
+class PostQuery(Query):
+    q: SearchWords = ""
+    published: TrueOrFalse = Field(None, description="Only published (true) or drafts (false).")
+    page: Page = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class Address(BaseModel):
+    line1: str
+    line2: str
+    city: str
+    postcode: str
+
+
+class AdminOrder(Order):
+    """The public Order plus the customer and payment facts staff need."""
+
+    name: str
+    created_at: Timestamp
+    paid_at: Timestamp | None
+    dispatch_date: date
+    address: Address
+
+    @classmethod
+    def of(cls, order: OrderRow, **extra) -> Self:
+        """Staff's view of an order."""
+        return super().of(
+            order, name=order.name, created_at=order.created_at, paid_at=order.paid_at,
+            dispatch_date=order.dispatch_date,
+            address=Address(line1=order.address_line1, line2=order.address_line2,
+                            city=order.city, postcode=order.postcode),
+            **extra,
+        )
+
+
+class AdminOrderList(Listing):
+    items: list[AdminOrder]
+
+
+class AdminOrderQuery(Query):
+    status: OrderStatus = Field(None, description="Only orders in this state.")
+    q: LongSearchWords = Field("", description="An order number or email.")
+    page: Page = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 50
+
+
+class Refund(Input):
+    restock: bool = Field(
+        False, description="Put the order's items back on sale (the goods are back, or never left)."
+    )

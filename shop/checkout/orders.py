@@ -199,29 +199,6 @@ def status_url(order: Order, **kwargs) -> str:
     return url_for("checkout.order", number=order.number, token=order_token(order.number), **kwargs)
 
 
-def order_json(order: Order) -> dict:
-    """An Order as SPEC §2 fixes it."""
-    return {
-        "number": order.number,
-        "status": order.status,
-        "items": [
-            {
-                "slug": line.product_slug,
-                "name": line.product_name,
-                "quantity": line.quantity,
-                "unit_price_pence": line.unit_price_pence,
-                "line_total_pence": line.line_total_pence,
-            }
-            for line in order.lines
-        ],
-        "subtotal_pence": order.subtotal_pence,
-        "delivery_pence": order.delivery_pence,
-        "total_pence": order.total_pence,
-        "delivery_date": order.delivery_date.isoformat(),
-        "email": order.email,
-    }
-
-
 def confirmation_text(order: Order) -> str:
     """The plain-text order confirmation email."""
     from shop.domain.money import format_gbp

@@ -96,7 +96,10 @@ def checkout():
 def place():
     """Place the order: validate, reserve the stock, open the payment, go to the order page."""
     form = {name: request.form.get(name, "")[:10_000] for name in FIELDS}
-    customer, errors = validate_customer(form)
+    customer, errors = validate_customer({
+        **{name: form[name] for name in ("email", "name", "phone")},
+        "address": {name: form[name] for name in ("line1", "line2", "city", "postcode")},
+    })
     if errors:
         return _checkout_page(form, errors, 422)
     try:

@@ -167,7 +167,8 @@ def test_writes_need_a_json_object_sent_as_json(app, client, admin_token, method
                    415)
     assert_problem(call(client, method, path, admin_token, data="{not json",
                         content_type="application/json"), 400)
-    assert_problem(call(client, method, path, admin_token, body=["a", "list"]), 400)
+    # Valid JSON that is not an object is an invalid value, as everywhere in the API.
+    assert_problem(call(client, method, path, admin_token, body=["a", "list"]), 422)
 
 
 def test_price_stock_and_active_are_patched(app, client: FlaskClient, staff_token):

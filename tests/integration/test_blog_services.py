@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from blog.models import Post
-from blog.schemas import post_json
+from blog.schemas import Post as PostAnswer
 from blog.services import InvalidPost, save_post
 from shop.clock import FixedClock
 from shop.extensions import db
@@ -19,6 +19,10 @@ def ctx(app: Flask):
     with app.test_request_context():
         yield
         db.session.rollback()
+
+
+def post_json(post: Post) -> dict:
+    return PostAnswer.of(post).model_dump(mode="json")
 
 
 @pytest.mark.usefixtures("ctx")
