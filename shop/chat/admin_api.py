@@ -3,23 +3,22 @@ admin API (shop/api/admin.py), so it is CSRF-exempt and no cookie opens it."""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g
 
 from shop.api.admin import token_required
+from shop.api.spec import operation
 from shop.chat import admin_api_bp as bp
 from shop.chat import service
-from shop.chat.api import json_object
 from shop.chat.models import Conversation as ConversationRow
 from shop.chat.schemas import (
+    ChatInbox,
+    ChatInboxItem,
     Conversation,
-    Inbox,
-    InboxItem,
+    InboxQuery,
     Message,
     NewMessage,
     StaffConversation,
     StatusChange,
-    answer,
-    read,
 )
 from shop.domain.conversation import InvalidMessage, waited_seconds
 from shop.errors import Problem
@@ -34,55 +33,54 @@ def _found(conversation_id: int) -> ConversationRow:
     return conversation
 
 
-def _item(row: dict) -> InboxItem:
-    conversation = row["conversation"]
-    return InboxItem(**InboxItem.facts(conversation), unread=row["unread"],
-                     waiting_seconds=row["waited"], answering=row["answering"])
+def _item(row: dict) -> ChatInboxItem:
+    return ChatInboxItem(**ChatInboxItem.facts(row["conversation"]), unread=row["unread"],
+                         waiting_seconds=row["waited"], answering=row["answering"])
 
 
 @bp.get("/conversations")
 @token_required()
-def conversations():
-    """Conversations waiting longest first; `status` open (default), closed or all."""
-    from shop.admin.views.chat import FILTERS, inbox_rows
+@operation("adminListConversations", 200, ChatInbox, (400,), bearer=True)
+def conversations(query: InboxQuery):
+    """Conversations waiting longest first, then the latest; ?status=open (default)|closed|all."""
+    from shop.admin.views.chat import inbox_rows
 
-    status = request.args.get("status") or "open"
-    if status not in FILTERS:
-        raise Problem(400, "status must be open, closed or all.")
-    return answer(Inbox(items=[_item(row) for row in inbox_rows(status, now())]))
+    return ChatInbox(items=[_item(row) for row in inbox_rows(query.status, now())])
 
 
 @bp.get("/conversations/<int:conversation_id>")
 @token_required()
+@operation("adminGetConversation", 200, StaffConversation, (404,), bearer=True)
 def conversation(conversation_id: int):
-    """One conversation with its messages and the customer's order numbers."""
+    """One conversation with its messages, its wait and the customer's order numbers."""
     found = _found(conversation_id)
-    return answer(StaffConversation(
+    return StaffConversation(
         **Conversation.of(found).model_dump(),
         waiting_seconds=waited_seconds(found.waiting_since, now()),
         orders=[order.number for order in service.orders_of(found)],
-    ))
+    )
 
 
 @bp.patch("/conversations/<int:conversation_id>")
 @token_required()
-def update_conversation(conversation_id: int):
-    """Close or reopen: `{"status": "open" | "closed"}`."""
+@operation("adminUpdateConversation", 200, Conversation, (400, 404, 415, 422), bearer=True)
+def update_conversation(conversation_id: int, json: StatusChange):
+    """Close or reopen."""
     found = _found(conversation_id)
-    change = read(StatusChange, json_object())
-    service.set_status(found, change.status, now())
+    service.set_status(found, json.status, now())
     db.session.commit()
-    return answer(Conversation.of(found))
+    return Conversation.of(found)
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")
 @token_required()
-def reply(conversation_id: int):
-    """A staff reply (emailed to a customer who left a message outside chat hours)."""
+@operation("adminPostConversationMessage", 201, Message, (400, 404, 409, 415, 422),
+           bearer=True)
+def reply(conversation_id: int, json: NewMessage):
+    """A staff reply; a customer who left a message outside chat hours is emailed it."""
     found = _found(conversation_id)
-    body = read(NewMessage, json_object())
     try:
-        message = service.add_staff_message(found, body.body, g.api_actor.user, now())
+        message = service.add_staff_message(found, json.body, g.api_actor.user, now())
         db.session.commit()
     except InvalidMessage as exc:
         db.session.rollback()
@@ -90,4 +88,4 @@ def reply(conversation_id: int):
     except service.Refused as exc:
         db.session.rollback()
         raise Problem(exc.status, exc.detail) from None
-    return answer(Message.of(message)), 201
+    return Message.of(message), 201

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import select
 
+from shop.api.spec import operation
 from shop.chat import access, api_bp
 from shop.chat.events import event_stream
 from shop.chat.models import Conversation as ConversationRow
-from shop.chat.models import Message
-from shop.chat.present import conversation_json, message_json, state_json
+from shop.chat.models import Message as MessageRow
+from shop.chat.present import message_json, state_json
 from shop.chat.schemas import (
     Conversation,
     ConversationStarted,
+    Message,
     NewMessage,
     StartConversation,
-    answer,
-    read,
+    TokenQuery,
 )
 from shop.chat.service import (
     Refused,
@@ -33,28 +34,16 @@ from shop.extensions import db
 from shop.web import chat_now, now
 
 
-def json_object() -> dict:
-    """The request's JSON object: 415 unless sent as JSON, 400 unreadable, 422 not an object."""
-    if not request.is_json:
-        raise Problem(415, "Send the body as JSON with Content-Type: application/json.")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "The body is not valid JSON.")
-    if not isinstance(body, dict):
-        raise Problem(422, "The body must be a JSON object.")
-    return body
-
-
 def _refused(exc: InvalidMessage | Refused) -> Problem:
     db.session.rollback()
     if isinstance(exc, Refused):
-        return Problem(exc.status, exc.detail, extra={"errors": {exc.field: exc.detail}}
-                       if exc.field else None)
+        return Problem(exc.status, exc.detail,
+                       extra={"errors": {exc.field: exc.detail}} if exc.field else None)
     return Problem(422, str(exc))
 
 
-def _reached(conversation_id: int) -> ConversationRow:
-    found = conversation_for(conversation_id, request.args.get("token"))
+def _reached(conversation_id: int, token: str) -> ConversationRow:
+    found = conversation_for(conversation_id, token)
     if found is None:
         raise Problem(404, "No conversation matches this id and token.")
     return found
@@ -62,41 +51,53 @@ def _reached(conversation_id: int) -> ConversationRow:
 
 @api_bp.post("/conversations")
 @access.new_per_address
-def create_conversation():
-    """Start a conversation; outside chat hours `email` is required. Answers its token."""
-    body = read(StartConversation, json_object())
+@operation("startConversation", 201, ConversationStarted, (400, 409, 415, 422))
+def create_conversation(json: StartConversation):
+    """Start a conversation with its first message; answers the token that alone reaches it.
+
+    During chat hours it is live; outside them it is a message, `email` is required and staff
+    are emailed. Sets the `support` cookie, so the shop's pages find the conversation again.
+    """
     online = chat_now().online
     try:
-        conversation = start(read_new_conversation(body.model_dump(), online), online, now())
+        conversation = start(read_new_conversation(json.model_dump(), online), online, now())
         db.session.commit()
     except (InvalidMessage, Refused) as exc:
         raise _refused(exc) from None
     started = ConversationStarted(conversation=Conversation.of(conversation),
                                   token=conversation.token)
-    response = current_app.response_class(json.dumps(answer(started)), status=201,
-                                          mimetype="application/json")
-    return access.remember(response, conversation)
+    g.remember_conversation = conversation
+    return started, 201
+
+
+@api_bp.after_request
+def remember_started(response: Response) -> Response:
+    """The conversation just started is kept in this browser's cookie."""
+    if "remember_conversation" in g and response.status_code == 201:
+        access.remember(response, g.remember_conversation)
+    return response
 
 
 @api_bp.get("/conversations/<int:conversation_id>")
-def get_conversation(conversation_id: int):
-    """One conversation with its messages."""
-    return conversation_json(_reached(conversation_id))
+@operation("getConversation", 200, Conversation, (404,))
+def get_conversation(conversation_id: int, query: TokenQuery):
+    """One conversation with its messages (404 without its token)."""
+    return Conversation.of(_reached(conversation_id, query.token))
 
 
 @api_bp.post("/conversations/<int:conversation_id>/messages")
 @access.per_conversation
 @access.per_address
-def post_message(conversation_id: int):
-    """The customer writes; answers the stored Message."""
-    found = _reached(conversation_id)
-    body = read(NewMessage, json_object())
+@operation("postConversationMessage", 201, Message, (400, 404, 409, 415, 422))
+def post_message(conversation_id: int, query: TokenQuery, json: NewMessage):
+    """The customer writes (409 once the conversation is closed)."""
+    found = _reached(conversation_id, query.token)
     try:
-        message = add_customer_message(found, body.body, chat_now().online, now())
+        message = add_customer_message(found, json.body, chat_now().online, now())
         db.session.commit()
     except (InvalidMessage, Refused) as exc:
         raise _refused(exc) from None
-    return message_json(message), 201
+    return Message.of(message), 201
 
 
 def last_event_id() -> int:
@@ -134,14 +135,15 @@ def conversation_events(conversation_id: int):
     """Server-sent events: one `message` per new Message (id: its id), `conversation` on a
     change of status or of who is answering, a comment line as heartbeat."""
     check_stream_request()
-    found = _reached(conversation_id)
+    found = _reached(conversation_id, request.args.get("token", ""))
     after = last_event_id()
     app = current_app._get_current_object()
 
     def read(last_id: int):
         rows = db.session.scalars(
-            select(Message).where(Message.conversation_id == found.id, Message.id > last_id)
-            .order_by(Message.id).limit(500)
+            select(MessageRow)
+            .where(MessageRow.conversation_id == found.id, MessageRow.id > last_id)
+            .order_by(MessageRow.id).limit(500)
         ).all()
         conversation = db.session.get(ConversationRow, found.id)
         return ([(m.id, json.dumps(message_json(m))) for m in rows],

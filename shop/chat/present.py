@@ -8,18 +8,12 @@ from datetime import datetime
 
 from shop.chat import schemas
 from shop.chat.models import Conversation, Message
-from shop.chat.schemas import answer
 from shop.chat.service import presence_name
 
 
 def message_json(message: Message) -> dict:
-    """Message: id, author, body, created_at."""
-    return answer(schemas.Message.of(message))
-
-
-def conversation_json(conversation: Conversation) -> dict:
-    """Conversation: id, status, mode, email, name, order_number, created_at, messages."""
-    return answer(schemas.Conversation.of(conversation))
+    """Message: id, author, body, created_at (an event's data on the streams)."""
+    return schemas.Message.of(message).model_dump(mode="json")
 
 
 def state_json(conversation: Conversation, now: datetime) -> str:

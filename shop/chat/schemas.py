@@ -1,84 +1,67 @@
-"""The chat API's shapes (SPEC §2) as typed pydantic models: what each call reads and answers.
+"""The chat API's typed shapes (SPEC §2): what each call reads and answers, declared once.
 
-Until the API's own typed pattern (spectree over shop/api/schemas.py) reaches this branch, the
-chat's plain Flask views check requests with these models (`read`) and build answers with
-their `of()`; moving onto that pattern is then a matter of declaring them on each operation.
+spectree checks requests against them and writes them into the OpenAPI document
+(shop/api/spec.py), as for the rest of the API; the views build answers with each model's
+`of()`. The event streams (text/event-stream) carry `Message` as each event's data.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal, Self, TypeVar
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, Field
 
 from shop.chat.models import Conversation as ConversationRow
 from shop.chat.models import Message as MessageRow
-from shop.errors import Problem
+from shop.domain.conversation import MAX_BODY, MAX_NAME
+from shop.domain.fields import Input, Query, Timestamp, text
+
+#: 1-2,000 characters with something in them besides spaces and control characters (which
+#: shop.domain.conversation drops), so that what the schema accepts, the shop stores.
+WRITTEN = r"^[^\u0000]*[^\u0000-\u0020\u007f\s][^\u0000]*$"
+MessageText = text(MAX_BODY, required=True, pattern=WRITTEN,
+                   refusal="must not be empty: please write a message.",
+                   blank="must not be empty: please write a message.")
 
 # --- Requests --------------------------------------------------------------------------------
 
 
-class Input(BaseModel):
-    """A request body: only its own fields, and text must be sent as text (no 42 for "42")."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 class StartConversation(Input):
-    """POST /chat/conversations. Outside chat hours `email` is required (the service says)."""
+    """Start a conversation. Outside chat hours `email` is required (else 422)."""
 
-    message: str
-    email: str | None = None
-    name: str | None = None
-    order_number: str | None = None
+    message: MessageText
+    email: text(254) | None = Field(None, description="Where a reply can reach the customer.")
+    name: text(MAX_NAME) | None = None
+    order_number: text(20) | None = Field(
+        None, description="One of the customer's orders (KS-000123), placed with `email`.")
 
 
 class NewMessage(Input):
-    """POST …/messages."""
-
-    body: str
+    body: MessageText
 
 
 class StatusChange(Input):
-    """PATCH /admin/chat/conversations/{id}."""
-
     status: Literal["open", "closed"]
 
 
-_WORDS = {
-    "missing": "is required.",
-    "string_type": "must be text.",
-    "extra_forbidden": "is not a field of this request.",
-    "literal_error": "must be 'open' or 'closed'.",
-    "model_type": "must be a JSON object.",
-}
-In = TypeVar("In", bound=Input)
+class TokenQuery(Query):
+    token: str = Field("", description="The token answered when the conversation was started.")
 
 
-def read(model: type[In], body: object) -> In:
-    """The body as `model`, or a 422 problem naming each field and what is wrong with it."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        errors = {}
-        for item in exc.errors(include_url=False):
-            name = ".".join(str(part) for part in item["loc"]) or "body"
-            errors.setdefault(name, _WORDS.get(item["type"], item["msg"]))
-        detail = " ".join(f"{name} {words}" for name, words in errors.items())
-        raise Problem(422, detail, extra={"errors": errors}) from None
+class InboxQuery(Query):
+    status: Literal["open", "closed", "all"] = "open"
 
 
 # --- Answers ---------------------------------------------------------------------------------
 
 
 class Message(BaseModel):
-    """One message: its id is also the stream's event id."""
+    """One message; its id is also its event id on the conversation's stream."""
 
     id: int
     author: Literal["customer", "staff"]
     body: str
-    created_at: datetime
+    created_at: Timestamp
 
     @classmethod
     def of(cls, row: MessageRow) -> Self:
@@ -86,25 +69,24 @@ class Message(BaseModel):
 
 
 class ConversationFacts(BaseModel):
-    """A conversation without its messages."""
-
     id: int
     status: Literal["open", "closed"]
     mode: Literal["live", "message"]
     email: str | None
     name: str | None
     order_number: str | None
-    created_at: datetime
+    created_at: Timestamp
 
-    @classmethod
-    def facts(cls, row: ConversationRow) -> dict:
+    @staticmethod
+    def facts(row: ConversationRow) -> dict:
+        """The stored conversation's own fields ('' stored is null answered)."""
         return {"id": row.id, "status": row.status, "mode": row.mode, "email": row.email or None,
                 "name": row.name or None, "order_number": row.order_number,
                 "created_at": row.created_at}
 
 
 class Conversation(ConversationFacts):
-    """A conversation with every message, oldest first."""
+    """A conversation with its messages, oldest first."""
 
     messages: list[Message]
 
@@ -114,31 +96,27 @@ class Conversation(ConversationFacts):
 
 
 class ConversationStarted(BaseModel):
-    """What starting a conversation answers: it, and the token that alone reaches it."""
+    """The new conversation, and the token that alone reaches it (keep it secret)."""
 
     conversation: Conversation
     token: str
 
 
-class InboxItem(ConversationFacts):
-    """A conversation as the staff's list shows it."""
+class ChatInboxItem(ConversationFacts):
+    """A conversation in the staff's list."""
 
-    unread: int
-    waiting_seconds: int | None
-    answering: str | None
+    unread: int = Field(description="Customer messages no staff member has seen yet.")
+    waiting_seconds: int | None = Field(description="How long the customer has waited; null "
+                                                    "once answered.")
+    answering: str | None = Field(description="Who is answering, if anyone is now.")
 
 
-class Inbox(BaseModel):
-    items: list[InboxItem]
+class ChatInbox(BaseModel):
+    items: list[ChatInboxItem]
 
 
 class StaffConversation(Conversation):
-    """A conversation for staff: how long it has waited and the customer's order numbers."""
+    """A conversation for staff: its wait and the customer's order numbers."""
 
     waiting_seconds: int | None
     orders: list[str]
-
-
-def answer(model: BaseModel) -> dict:
-    """A model as the JSON the API sends."""
-    return model.model_dump(mode="json")
