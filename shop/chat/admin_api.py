@@ -27,7 +27,7 @@ from shop.web import now
 
 
 def _found(conversation_id: int) -> ConversationRow:
-    conversation = db.session.get(ConversationRow, conversation_id)
+    conversation = service.conversation_by_id(conversation_id)
     if conversation is None:
         raise Problem(404, f"No conversation has the id {conversation_id}.")
     return conversation

@@ -65,17 +65,21 @@ def read_new_conversation(data: dict, online: bool) -> NewConversation:
     )
 
 
+def conversation_by_id(conversation_id: int) -> Conversation | None:
+    """The conversation with this id, for staff; an id no column can hold finds nothing."""
+    if not 0 < conversation_id < 2**31:
+        return None
+    return db.session.get(Conversation, conversation_id)
+
+
 def conversation_for(conversation_id: object, token: object) -> Conversation | None:
     """The conversation when `token` is its own, else None (a forged token finds nothing)."""
     if not isinstance(token, str) or not token or len(token) > 64:
         return None
     try:
-        number = int(conversation_id)
+        conversation = conversation_by_id(int(conversation_id))
     except (TypeError, ValueError):
         return None
-    if not 0 < number < 2**31:
-        return None
-    conversation = db.session.get(Conversation, number)
     if conversation is None or not hmac.compare_digest(conversation.token, token):
         return None
     return conversation

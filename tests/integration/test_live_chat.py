@@ -277,6 +277,11 @@ def test_an_offline_start_needs_an_email_address(app, client, clock):
 # --- Staff: the inbox ----------------------------------------------------------------------
 
 
+def test_an_unknown_conversation_is_a_404_for_staff(staff_client):
+    for cid in (999, 2**31, 10**30):
+        assert staff_client.get(f"/admin/chat/{cid}").status_code == 404
+
+
 def test_the_inbox_is_for_signed_in_staff_only(client):
     assert client.get("/admin/chat/").status_code == 303
     assert client.get("/admin/chat/events").status_code == 303
@@ -439,6 +444,7 @@ def test_the_admin_chat_api_lists_reads_answers_closes_and_reopens(app, client, 
     ("post", "/conversations/1/messages", {"body": 5}, 422),
     ("post", "/conversations/999/messages", {"body": "hi"}, 404),
     ("get", "/conversations?status=nope", None, 400),
+    ("get", "/conversations/2147483648", None, 404),  # beyond any id the column holds
 ])
 def test_the_admin_chat_api_refuses_bad_input_and_changes_nothing(
     app, client, staff_token, method, path, body, status

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from shop.admin import bp
 from shop.chat import service
@@ -60,10 +60,8 @@ def _filter() -> str:
 
 
 def _conversation_or_404(conversation_id: int) -> Conversation:
-    conversation = db.session.get(Conversation, conversation_id)
+    conversation = service.conversation_by_id(conversation_id)
     if conversation is None:
-        from flask import abort
-
         abort(404, "No such conversation.")
     return conversation
 
@@ -80,13 +78,10 @@ def _inbox(selected: Conversation | None = None, status_code: int = 200, **conte
                  "answering": service.presence_name(selected, at) if someone_else else None}
     return render_template(
         "admin/chat/inbox.html", rows=inbox_rows(status, at), status=status, selected=selected,
-        latest_message_id=latest, saved_replies=replies, stream_url=_stream_url(), **extra,
+        latest_message_id=latest, saved_replies=replies, stream_url=url_for("admin.chat_events"),
+        **extra,
         **context,
     ), status_code
-
-
-def _stream_url() -> str:
-    return url_for("admin.chat_events")
 
 
 @bp.get("/chat/")
@@ -186,7 +181,7 @@ def chat_events():
         state = db.session.execute(
             select(Conversation.id, Conversation.status, Conversation.staff_read_up_to,
                    Conversation.answering_user_id, Conversation.answering_until)
-            .where(and_(Conversation.status == Status.OPEN))
+            .where(Conversation.status == Status.OPEN)
             .order_by(Conversation.id)
         ).all()
         digest = json.dumps([[r[0], r[1], r[2], r[3] if r[4] and r[4] > at else None]
