@@ -1,4 +1,5 @@
 # The README's two commands: `make run` serves the shop, `make test` runs every test.
+# `make check` runs the fast tiers only, for the edit-and-test loop.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 
-.PHONY: run dev test lint db seed clean bench
+.PHONY: run dev test check lint db seed clean bench
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +41,13 @@ test: $(VENV)/.installed node_modules/.installed
 	else echo "Browser tests: /usr/bin/chromium is missing, so the browser tests will be SKIPPED (apt-get install -y chromium)."; fi
 	@command -v java >/dev/null && [ -x /usr/bin/chromedriver ] || echo "Audits: java or /usr/bin/chromedriver is missing, so some audit tests will be SKIPPED (apt-get install -y default-jre-headless chromium-driver)."
 	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' TEST_REDIS_URL='$(TEST_REDIS_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fast tiers: pure rules (tests/unit) and services against fakes (tests/services, when
+# present), on one database, in well under a minute. `make test` stays the full gate.
+CHECK_TESTS := $(wildcard tests/unit tests/services)
+
+check: $(VENV)/.installed
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' TEST_REDIS_URL='$(TEST_REDIS_URL)' $(BIN)/pytest -q $(CHECK_TESTS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check shop blog tests bench scripts

@@ -197,14 +197,7 @@ def database_urls(work: Path) -> dict[str, dict[int, str]]:
     urls = {"SQLite": {n: f"sqlite:///{work / f'bench-{n}.sqlite3'}" for n in SIZES}}
     configured = os.environ.get("DATABASE_URL", "")
     if configured.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(configured)
-        with engine.begin() as conn:
-            for n in SIZES:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA bench_{n}"))
-        engine.dispose()
+        _reset_schemas(configured, create=True)
         separator = "&" if "?" in configured else "?"
         urls["PostgreSQL"] = {
             n: f"{configured}{separator}options={quote(f'-csearch_path=bench_{n}')}" for n in SIZES
@@ -213,15 +206,24 @@ def database_urls(work: Path) -> dict[str, dict[int, str]]:
 
 
 def drop_postgres_schemas() -> None:
+    """Drop the schemas database_urls made in DATABASE_URL's PostgreSQL, if it named one."""
     configured = os.environ.get("DATABASE_URL", "")
     if configured.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
+        _reset_schemas(configured, create=False)
 
-        engine = create_engine(configured)
-        with engine.begin() as conn:
-            for n in SIZES:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
-        engine.dispose()
+
+def _reset_schemas(url: str, create: bool) -> None:
+    """Drop each catalogue size's schema in the PostgreSQL at `url`; then, if `create`, make
+    it again, empty."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for n in SIZES:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS bench_{n} CASCADE"))
+            if create:
+                conn.execute(text(f"CREATE SCHEMA bench_{n}"))
+    engine.dispose()
 
 
 def build(database_url: str, products: int) -> dict[str, str]:

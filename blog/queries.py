@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from blog.models import Post, Tag, post_tags
 from shop.cache import forget_on_commit, remember
 from shop.cache import key as cache_key
 from shop.extensions import db
-
-
-@dataclass(frozen=True)
-class PostPage:
-    items: list[Post]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _published() -> Select:
@@ -86,7 +74,7 @@ def _isoformat(moment: datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
-def post_by_slug(slug: str) -> Post | None:
+def published_post_by_slug(slug: str) -> Post | None:
     """The published post with this slug, with its tags and products; None for drafts."""
     return db.session.scalar(
         _published()
@@ -95,18 +83,13 @@ def post_by_slug(slug: str) -> Post | None:
     )
 
 
-def list_posts(page: int = 1, per_page: int = 10, tag: Tag | None = None) -> PostPage:
+def list_posts(page: int = 1, per_page: int = 10, tag: Tag | None = None) -> Pagination:
     """One page of published posts, newest first, optionally only those with `tag`."""
     query = _published()
     if tag is not None:
         query = query.where(Post.tags.any(Tag.id == tag.id))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        _newest_first(query.options(selectinload(Post.tags)))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return PostPage(list(items), page, per_page, total)
+    newest_first = _newest_first(query.options(selectinload(Post.tags)))
+    return db.paginate(newest_first, page=page, per_page=per_page, error_out=False)
 
 
 def tags_in_use() -> list[Tag]:

@@ -125,9 +125,10 @@ def summarise(fragment: str, limit: int = 200) -> str:
     return cut + "…"
 
 
-def slugify(text: str) -> str:
-    """A URL slug: lower-case ASCII words joined by hyphens ("&" reads as "and")."""
+def slugify(text: str, max_length: int | None = None) -> str:
+    """A URL slug for posts, tags and products alike: lower-case ASCII words joined by
+    hyphens, "&" read as "and", cut to `max_length` ('Grains (50 g)' -> 'grains-50-g')."""
     text = unicodedata.normalize("NFKD", text.replace("&", " and "))
     text = text.encode("ascii", "ignore").decode().lower()
     words = re.findall(r"[a-z0-9]+", text)
-    return "-".join(words)
+    return "-".join(words)[:max_length].rstrip("-")

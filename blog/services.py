@@ -94,7 +94,7 @@ def _validate(
 
 def _slug(text: str, max_length: int) -> str:
     """A slug made from `text` that fits its column (the text holds a letter or digit)."""
-    return slugify(text)[:max_length].rstrip("-")
+    return slugify(text, max_length)
 
 
 def _tags(session: Session, names: list[str]) -> list[Tag]:

@@ -12,7 +12,7 @@ from blog.jsonld import blog_posting, script_json
 from blog.queries import (
     last_edited,
     list_posts,
-    post_by_slug,
+    published_post_by_slug,
     published_posts,
     tag_in_use,
     tags_in_use,
@@ -52,7 +52,7 @@ def index():
         if tag is None:
             abort(404, "There are no posts with that tag.")
     result = list_posts(page, current_app.config.get("POSTS_PER_PAGE", 10), tag)
-    if page > result.pages:
+    if page > 1 and not result.items:
         abort(404, "That page of the blog does not exist.")
     return render_template("blog/index.html", result=result, tag=tag, tags=tags_in_use())
 
@@ -80,7 +80,7 @@ def post(slug: str):
 
 def _article(slug: str) -> dict:
     """The parts of a post's page that are the same for every reader ({} when unpublished)."""
-    item = post_by_slug(slug)
+    item = published_post_by_slug(slug)
     if item is None:
         return {}
     url = url_for("blog.post", slug=item.slug, _external=True)

@@ -1,6 +1,7 @@
 """Static files, fingerprinted, compressed and cached for a year, all worked out at start-up.
 
-At start-up every file under static/ is read once: its content hash goes into its URL
+At start-up every file under static/ is read once per process (however many apps the process
+creates, as the tests do): its content hash goes into its URL
 (`css/shop.css` → `css/shop.3f2a1b9c0d4e.css`), and text files are compressed once with
 Brotli and gzip. `url_for('static', filename=...)` builds the fingerprinted URL transparently
 (a URL-defaults hook), so templates keep writing plain file names. A fingerprinted URL never
@@ -10,6 +11,7 @@ changes content, so it is served `immutable` with a year's max-age; a plain name
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import mimetypes
@@ -59,6 +61,13 @@ class Manifest:
         return asset.fingerprinted if asset else filename
 
 
+@functools.cache
+def manifest_of(folder: Path) -> Manifest:
+    """The manifest of `folder`, built on first use and then kept for the process: Brotli at
+    its best quality is slow, and the files do not change while the process serves them."""
+    return Manifest(folder)
+
+
 def _load(folder: Path, path: Path) -> Asset:
     body = path.read_bytes()
     filename = path.relative_to(folder).as_posix()
@@ -89,8 +98,8 @@ def _serve(asset: Asset, cache_control: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Build the manifest once and route the `static` endpoint through it."""
-    manifest = Manifest(Path(app.static_folder or ""))
+    """Route the `static` endpoint through the process's manifest of the app's static folder."""
+    manifest = manifest_of(Path(app.static_folder or "").resolve())
     app.extensions["static_manifest"] = manifest
     send_from_disk = app.view_functions["static"]
 

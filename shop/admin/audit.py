@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from shop.admin.models import AuditEntry, User
-from shop.admin.paging import Page, paginate
 from shop.extensions import db
 
 
@@ -47,12 +47,13 @@ def record(actor: Actor, action: str, entity: str, key: str, changes: dict, now:
     )
 
 
-def entries(entity: str = "", page: int = 1, per_page: int = 50) -> Page:
+def entries(entity: str = "", page: int = 1, per_page: int = 50) -> Pagination:
     """Audit entries newest first, optionally about one kind of thing."""
     query = select(AuditEntry)
     if entity:
         query = query.where(AuditEntry.entity == entity)
-    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page, per_page)
+    newest_first = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return db.paginate(newest_first, page=page, per_page=per_page, error_out=False)
 
 
 def history(entity: str, key: str, limit: int = 50) -> list[AuditEntry]:

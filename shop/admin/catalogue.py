@@ -6,18 +6,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from pydantic import ValidationError
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from blog.rendering import slugify
 from shop.admin.audit import Actor, diff, record
-from shop.admin.paging import Page, like_pattern, paginate
-from shop.admin.validation import Invalid, ProductCreate, ProductUpdate, slugify
+from shop.admin.validation import Invalid, ProductCreate, ProductUpdate
 from shop.catalogue.queries import forget_product
 from shop.domain.fields import field_errors
 from shop.extensions import db
 from shop.models import BasketLine, Category, OrderLine, Product
+from shop.search import contains
 
 
 class StockChanged(Exception):
@@ -51,7 +53,7 @@ def validate_product(
             raise Invalid(field_errors(exc)) from None
     values = data.model_dump(exclude_unset=True)
     if creating and "slug" not in values:
-        values["slug"] = slugify(values["name"])  # the name holds a letter or digit
+        values["slug"] = slugify(values["name"], 120)  # the name holds a letter or digit
     if "category" in values:
         category = db.session.scalar(select(Category).where(Category.slug == values["category"]))
         if category is None:
@@ -207,15 +209,16 @@ def product_for_admin(slug: str) -> Product | None:
     )
 
 
-def search_products(
+def search_all_products(
     q: str = "",
     category: str = "",
     active: bool | None = None,
     low_stock_at: int | None = None,
     page: int = 1,
     per_page: int = 25,
-) -> Page:
-    """Every product, filtered by words, category, active state and low stock, by name."""
+) -> Pagination:
+    """Every product, withdrawn ones too, filtered by words, category, active state and low
+    stock, by name."""
     query = select(Product).options(joinedload(Product.category))
     if category:
         query = query.join(Product.category).where(Category.slug == category)
@@ -224,12 +227,6 @@ def search_products(
     if low_stock_at is not None:
         query = query.where(Product.stock <= low_stock_at)
     for word in q.split()[:10]:
-        pattern = like_pattern(word)
-        query = query.where(
-            or_(
-                func.lower(Product.name).like(pattern, escape="\\"),
-                func.lower(Product.slug).like(pattern, escape="\\"),
-                func.lower(Product.description).like(pattern, escape="\\"),
-            )
-        )
-    return paginate(query.order_by(Product.name, Product.id), page, per_page)
+        query = query.where(contains(word, Product.name, Product.slug, Product.description))
+    return db.paginate(query.order_by(Product.name, Product.id), page=page, per_page=per_page,
+                       error_out=False)

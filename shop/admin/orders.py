@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
-from shop.admin.paging import Page, like_pattern, paginate
 from shop.checkout.orders import release_stock, transition  # the one guarded status change
 from shop.domain.money import format_gbp
 from shop.extensions import db
 from shop.mail import deliver_outbox, queue_email
 from shop.models import Order, OrderStatus
 from shop.payments import PaymentError, gateway
+from shop.search import contains
 
 REFUNDABLE = (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
 
@@ -27,21 +28,18 @@ class RefundFailed(OrderActionRefused):
     """Stripe did not make the refund; nothing changed."""
 
 
-def search_orders(q: str = "", status: str = "", page: int = 1, per_page: int = 25) -> Page:
+def search_orders(
+    q: str = "", status: str = "", page: int = 1, per_page: int = 25
+) -> Pagination:
     """Orders newest first, by status and by words matching the number or the email."""
     query = select(Order).where(Order.number.is_not(None)).options(selectinload(Order.lines))
     if status:
         query = query.where(Order.status == status)
-    q = q.strip().lower()
+    q = q.strip()
     if q:
-        pattern = like_pattern(q)
-        query = query.where(
-            or_(
-                func.lower(Order.number).like(pattern, escape="\\"),
-                func.lower(Order.email).like(pattern, escape="\\"),
-            )
-        )
-    return paginate(query.order_by(Order.created_at.desc(), Order.id.desc()), page, per_page)
+        query = query.where(contains(q, Order.number, Order.email))
+    newest_first = query.order_by(Order.created_at.desc(), Order.id.desc())
+    return db.paginate(newest_first, page=page, per_page=per_page, error_out=False)
 
 
 def order_by_number(number: str) -> Order | None:

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from blog.models import Post
@@ -19,8 +20,8 @@ from blog.queries import forget_post
 from blog.rendering import render_markdown
 from blog.services import InvalidPost, save_post
 from shop.admin.audit import Actor, diff, record
-from shop.admin.paging import Page, like_pattern, paginate
 from shop.extensions import db
+from shop.search import contains
 
 __all__ = ["InvalidPost", "render_markdown"]
 
@@ -76,19 +77,19 @@ def delete_post(post: Post, actor: Actor, now: datetime) -> None:
     db.session.commit()
 
 
-def post_by_slug(slug: str) -> Post | None:
-    """Any post, draft or published."""
+def any_post_by_slug(slug: str) -> Post | None:
+    """Any post, draft or published (the blog's own published_post_by_slug hides drafts)."""
     return db.session.scalar(select(Post).where(Post.slug == slug))
 
 
 def search_posts(
     q: str = "", published: bool | None = None, page: int = 1, per_page: int = 25
-) -> Page:
+) -> Pagination:
     """Posts, drafts first then the newest, optionally by title words and state."""
     query = select(Post).options(selectinload(Post.tags))
     if published is not None:
         query = query.where(Post.published.is_(published))
-    for word in q.lower().split()[:10]:
-        query = query.where(func.lower(Post.title).like(like_pattern(word), escape="\\"))
+    for word in q.split()[:10]:
+        query = query.where(contains(word, Post.title))
     order = (Post.published, Post.updated_at.desc(), Post.id.desc())
-    return paginate(query.order_by(*order), page, per_page)
+    return db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)

@@ -7,8 +7,6 @@ sets, so a product read from the API can be sent back unchanged.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 
 from pydantic import Field
 
@@ -30,13 +28,6 @@ class Invalid(ValueError):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
         self.conflict = conflict
-
-
-def slugify(text: str, max_length: int = 120) -> str:
-    """'Live Kefir Grains (50 g)' -> 'live-kefir-grains-50-g'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-")
 
 
 Name = text(200, pattern=NAMEABLE, blank="is required.")

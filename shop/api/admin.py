@@ -19,7 +19,7 @@ from shop.admin.catalogue import (
     create_product,
     delete_product,
     product_for_admin,
-    search_products,
+    search_all_products,
     update_product,
     validate_product,
 )
@@ -30,7 +30,7 @@ from shop.admin.orders import (
     refund,
     search_orders,
 )
-from shop.admin.posts import InvalidPost, delete_post, post_by_slug, save, search_posts
+from shop.admin.posts import InvalidPost, any_post_by_slug, delete_post, save, search_posts
 from shop.admin.validation import Invalid, ProductCreate, ProductUpdate
 from shop.api import bp
 from shop.api.schemas import (
@@ -115,8 +115,8 @@ def _product_or_404(slug: str) -> Product:
 @operation("adminListProducts", 200, AdminProductList, (400, 422), bearer=True)
 def admin_products(query: AdminProductQuery):
     """Every product, active or not; ?q=, ?category=, ?active=true|false, ?low_stock=N."""
-    result = search_products(query.q, query.category, BOOLEANS[query.active], query.low_stock,
-                             query.page, query.per_page)
+    result = search_all_products(query.q, query.category, BOOLEANS[query.active],
+                                 query.low_stock, query.page, query.per_page)
     return AdminProductList.of(result, AdminProduct.of)
 
 
@@ -177,7 +177,7 @@ def admin_product_delete(slug: str):
 
 
 def _post_or_404(slug: str):
-    post = post_by_slug(slug)
+    post = any_post_by_slug(slug)
     if post is None:
         raise Problem(404, f"No post has the slug {slug!r}.")
     return post

@@ -5,7 +5,7 @@ from __future__ import annotations
 from shop.api import bp
 from shop.api.schemas import AtQuery, ChatStatus, Product, ProductList, ProductQuery
 from shop.api.spec import document, link, operation
-from shop.catalogue.queries import BadQuery, product_by_slug, search_products
+from shop.catalogue.queries import BadQuery, product_by_slug, search_active_products
 from shop.errors import Problem
 from shop.web import chat_now
 
@@ -22,7 +22,9 @@ def openapi():
 def products(query: ProductQuery):
     """Search the catalogue, a page at a time."""
     try:
-        result = search_products(query.q, query.category.strip(), query.page, query.per_page)
+        result = search_active_products(
+            query.q, query.category.strip(), query.page, query.per_page
+        )
     except BadQuery as exc:
         raise Problem(exc.status, str(exc)) from None
     return ProductList.of(result, Product.of)

@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import joinedload
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from sqlalchemy import Select, bindparam, false, func, select
+from sqlalchemy.orm import Bundle, joinedload
 
 from shop.cache import forget_on_commit, remember
 from shop.cache import key as cache_key
 from shop.extensions import db
 from shop.models import Category, Product
+from shop.search import contains
 
 MAX_PER_PAGE = 100
-#: What a product card (templates/_macros.html) shows, and all a listing page loads.
-CARD = (
-    Product.id,
-    Product.slug,
-    Product.name,
-    Product.price_pence,
-    Product.image,
-    (Product.stock > 0).label("in_stock"),
-)
 #: Featured first, then by name: the order of shop.models' ix_products_listing index.
 LISTING_ORDER = (Product.featured.desc(), Product.name, Product.id)
 MAX_QUERY_LENGTH = 200
@@ -40,6 +34,28 @@ class Card(NamedTuple):
     price_pence: int
     image: str
     in_stock: bool
+
+
+class CardColumns(Bundle):
+    """What a product card (templates/_macros.html) shows, and all a listing page loads, as
+    one column of Cards, so that db.paginate pages them like whole products."""
+
+    def create_row_processor(self, query, procs, labels):
+        def card(row) -> Card:
+            return Card(*(proc(row) for proc in procs))
+
+        return card
+
+
+CARD = CardColumns(
+    "card",
+    Product.id,
+    Product.slug,
+    Product.name,
+    Product.price_pence,
+    Product.image,
+    (Product.stock > 0).label("in_stock"),
+)
 
 
 class ProductDetails(NamedTuple):
@@ -81,18 +97,6 @@ class BadQuery(ValueError):
         self.status = status
 
 
-@dataclass(frozen=True)
-class ProductPage:
-    items: list  # Products, or Cards
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def parse_positive(value: str | None, name: str, default: int, maximum: int) -> int:
     """Parse a page-like query value: a whole number from 1 to `maximum` (absent: `default`)."""
     if value is None:
@@ -131,12 +135,10 @@ class Statements:
 def statements() -> Statements:
     """Built on first use rather than at import, once every model is mapped."""
     active = Product.active.is_(True)
-    page = {"limit": bindparam("limit"), "offset": bindparam("offset")}
     return Statements(
-        cards=select(*CARD).where(active).order_by(*LISTING_ORDER)
-        .limit(page["limit"]).offset(page["offset"]),
+        cards=select(CARD).where(active).order_by(*LISTING_ORDER),
         products=select(Product).options(joinedload(Product.category)).where(active)
-        .order_by(*LISTING_ORDER).limit(page["limit"]).offset(page["offset"]),
+        .order_by(*LISTING_ORDER),
         count=select(func.count(Product.id)).where(active),
         by_slug=select(Product).options(joinedload(Product.category))
         .where(Product.slug == bindparam("slug"), active),
@@ -157,10 +159,11 @@ def categories() -> list[CategoryLink]:
     return [CategoryLink(*row) for row in rows]
 
 
-def search_products(
+def search_active_products(
     q: str = "", category: str = "", page: int = 1, per_page: int = 12, *, cards: bool = False
-) -> ProductPage:
-    """Active products matching a text query and a category slug, one page of them.
+) -> Pagination:
+    """Products for sale (active ones) matching a text query and a category slug, one page of
+    them.
 
     With `cards`, the items are Cards holding only what a product card shows rather than
     whole products with their category: a third of the work for a page. The storefront asks
@@ -172,48 +175,47 @@ def search_products(
         raise BadQuery(f"q must be at most {MAX_QUERY_LENGTH} characters.")
     if NUL in q or NUL in category:
         # No product or category has a NUL in it, and PostgreSQL refuses NUL in text.
-        return ProductPage([], page, per_page, 0)
-    conditions = []
-    if category:
-        in_category = select(Category.id).where(Category.slug == category).scalar_subquery()
-        conditions.append(Product.category_id == in_category)
-    for word in q.split():
-        pattern = f"%{_escape_like(word.lower())}%"
-        conditions.append(
-            or_(
-                func.lower(Product.name).like(pattern, escape="\\"),
-                func.lower(Product.description).like(pattern, escape="\\"),
-            )
-        )
+        conditions = [false()]
+    else:
+        conditions = [contains(word, Product.name, Product.description) for word in q.split()]
+        if category:
+            in_category = select(Category.id).where(Category.slug == category).scalar_subquery()
+            conditions.append(Product.category_id == in_category)
     built = statements()
     count, query = built.count, built.cards if cards else built.products
     if conditions:
         count, query = count.where(*conditions), query.where(*conditions)
-    # Counting is the one part of a page that grows with the catalogue (1 ms at 10,000
-    # products on SQLite), so the count is shared for a little while (CATALOGUE_CACHE_TTL).
-    total = remember(
-        cache_key("catalogue-count", category, q),
-        current_app.config["CATALOGUE_CACHE_TTL"],
-        lambda: db.session.scalar(count) or 0,
+    return CataloguePage(
+        select=query, session=db.session(), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
+        error_out=False, count_statement=count, key=(category, q), shared_items=cards,
     )
-    values = {"limit": per_page, "offset": (page - 1) * per_page}
-    if cards:
-        return ProductPage(
-            _cards(cache_key("catalogue-cards", category, q, str(page), str(per_page)),
-                   lambda: db.session.execute(query, values)),
-            page, per_page, total,
-        )
-    return ProductPage(list(db.session.scalars(query, values)), page, per_page, total)
 
 
-def _cards(key: str, rows) -> list[Card]:
-    """Cards from `rows()` (CARD rows), shared for CATALOGUE_CACHE_TTL under `key`."""
+class CataloguePage(SelectPagination):
+    """A page as db.paginate makes it, whose count, and whose items when they are cards
+    (`shared_items`), are shared for CATALOGUE_CACHE_TTL under `key`: db.paginate itself has
+    no place for a cache, so this overrides the two queries of its SelectPagination."""
+
+    def _query_count(self) -> int:
+        # Counting is the one part of a page that grows with the catalogue (1 ms at 10,000
+        # products on SQLite), so the count is shared for a little while.
+        args = self._query_args
+        return remember(cache_key("catalogue-count", *args["key"]),
+                        current_app.config["CATALOGUE_CACHE_TTL"],
+                        lambda: db.session.scalar(args["count_statement"]) or 0)
+
+    def _query_items(self) -> list[Any]:
+        if not self._query_args["shared_items"]:
+            return super()._query_items()
+        key = cache_key("catalogue-cards", *self._query_args["key"], str(self.page),
+                        str(self.per_page))
+        return _cards(key, super()._query_items)
+
+
+def _cards(key: str, cards: Callable[[], Iterable[Card]]) -> list[Card]:
+    """The Cards `cards()` returns, shared for CATALOGUE_CACHE_TTL under `key`."""
     ttl = current_app.config["CATALOGUE_CACHE_TTL"]
-    return [Card(*row) for row in remember(key, ttl, lambda: [list(row) for row in rows()])]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return [Card(*row) for row in remember(key, ttl, lambda: [list(card) for card in cards()])]
 
 
 def product_by_slug(slug: str) -> Product | None:
@@ -254,5 +256,4 @@ def _details_key(slug: str) -> str:
 
 def featured_products(limit: int = 8) -> list[Card]:
     """Cards of the products picked for the home page, featured first (shared like a listing)."""
-    return _cards(f"featured:{limit}",
-                  lambda: db.session.execute(statements().cards, {"limit": limit, "offset": 0}))
+    return _cards(f"featured:{limit}", lambda: db.session.scalars(statements().cards.limit(limit)))

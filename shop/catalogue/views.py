@@ -13,7 +13,7 @@ from shop.catalogue.queries import (
     featured_products,
     parse_positive,
     product_details,
-    search_products,
+    search_active_products,
 )
 from shop.web import delivery_estimate, now
 
@@ -33,7 +33,7 @@ def products():
     category = request.args.get("category", "").strip()
     try:
         page = parse_positive(request.args.get("page"), "page", 1, 10_000)
-        result = search_products(
+        result = search_active_products(
             q, category, page, current_app.config["PRODUCTS_PER_PAGE"], cards=True
         )
     except BadQuery as exc:
@@ -42,7 +42,7 @@ def products():
     current = next((c for c in all_categories if c.slug == category), None)
     if category and current is None:
         abort(404, "There is no such category.")
-    if page > result.pages:
+    if page > 1 and not result.items:
         abort(404, "That page of the catalogue does not exist.")
     return render_template(
         "catalogue/products.html",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 
-def format_gbp(pence: int) -> str:
-    """Format integer pence as pounds, e.g. 2501 -> '£25.01', -50 -> '-£0.50'."""
+def format_gbp(pence: int, *, short: bool = False) -> str:
+    """Format integer pence as pounds, e.g. 2501 -> '£25.01', -50 -> '-£0.50'; `short` leaves
+    off the pence of whole pounds, as copy says them: 2500 -> '£25'."""
     if not isinstance(pence, int) or isinstance(pence, bool):
         raise TypeError(f"money must be int pence, got {type(pence).__name__}")
     sign = "-" if pence < 0 else ""
     pounds, rest = divmod(abs(pence), 100)
+    if short and not rest:
+        return f"{sign}£{pounds:,}"
     return f"{sign}£{pounds:,}.{rest:02d}"
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
-from conftest import PASSWORD, place_paid_order
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD, place_paid_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("catalogue")]
 

@@ -13,6 +13,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("catalogue", "stripe_
 STARTER_KIT = "Milk Kefir Starter Kit"
 
 
+def check_out(page: Page, email: str, name: str, line1: str, city: str, postcode: str) -> None:
+    """Fill in the checkout form as a customer would and go on to payment."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Address line 1").fill(line1)
+    page.get_by_label("Town or city").fill(city)
+    page.get_by_label("Postcode").fill(postcode)
+    page.get_by_role("button", name="Continue to payment").click()
+
+
 def test_customer_buys_a_starter_kit_with_the_test_card_and_sees_it_paid(
     page: Page, live_server: str, app: Flask
 ):
@@ -23,12 +33,7 @@ def test_customer_buys_a_starter_kit_with_the_test_card_and_sees_it_paid(
     expect(summary).to_contain_text("£28.90")  # £24.95 + £3.95 delivery
     page.get_by_role("link", name="Go to checkout").click()
 
-    page.get_by_label("Email").fill("grace@example.com")
-    page.get_by_label("Full name").fill("Grace Hopper")
-    page.get_by_label("Address line 1").fill("7 Culture Street")
-    page.get_by_label("Town or city").fill("Leeds")
-    page.get_by_label("Postcode").fill("ls1 4ap")
-    page.get_by_role("button", name="Continue to payment").click()
+    check_out(page, "grace@example.com", "Grace Hopper", "7 Culture Street", "Leeds", "ls1 4ap")
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Order KS-")
     expect(page.locator("[data-order-status]")).to_have_attribute(
@@ -57,12 +62,8 @@ def test_a_declined_test_card_is_reported_and_the_basket_is_kept(page: Page, liv
     page.get_by_role("button", name="Add to basket: Kefir & Oat Soap Bar").click()
     expect(page.get_by_role("link", name="View basket")).to_be_visible()
     page.goto(live_server + "/checkout")
-    page.get_by_label("Email").fill("alan@example.com")
-    page.get_by_label("Full name").fill("Alan Turing")
-    page.get_by_label("Address line 1").fill("1 Bletchley Road")
-    page.get_by_label("Town or city").fill("Milton Keynes")
-    page.get_by_label("Postcode").fill("MK3 6EB")
-    page.get_by_role("button", name="Continue to payment").click()
+    check_out(page, "alan@example.com", "Alan Turing", "1 Bletchley Road", "Milton Keynes",
+              "MK3 6EB")
     page.get_by_label("Test card number").fill("4000 0000 0000 0341")
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_text("Your card was declined.")).to_be_visible()

@@ -3,8 +3,9 @@
 from datetime import datetime
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
+from shop.clock import FixedClock
 from shop.domain import LONDON
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("catalogue")]
@@ -31,19 +32,25 @@ def test_customer_filters_the_catalogue_by_category_and_pages_through(page: Page
     expect(page.locator(".pagination")).to_contain_text("Page 2 of 2")
 
 
-def test_chat_indicator_reads_the_server_clock(page: Page, live_server: str, clock):
-    clock.at = datetime(2026, 11, 25, 19, 0, tzinfo=LONDON)
+def chat_indicator(page: Page, live_server: str, clock: FixedClock, at: datetime) -> Locator:
+    """The home page's chat indicator, with the server's and the page's clocks at `at`: the
+    page's script would otherwise flip the indicator to what the machine's own clock says."""
+    clock.at = at
+    page.clock.install(time=at)
     page.goto(live_server + "/")
-    indicator = page.locator("[data-chat-status]")
+    return page.locator("[data-chat-status]")
+
+
+def test_chat_indicator_reads_the_server_clock(page: Page, live_server: str, clock):
+    at = datetime(2026, 11, 25, 19, 0, tzinfo=LONDON)
+    indicator = chat_indicator(page, live_server, clock, at)
     expect(indicator).to_have_attribute("data-chat-status", "online")
     expect(indicator).to_contain_text("online now, until 8pm")
 
 
 def test_chat_indicator_flips_at_eight_pm_without_a_reload(page: Page, live_server: str, clock):
-    clock.at = datetime(2026, 11, 25, 19, 59, 50, tzinfo=LONDON)
-    page.clock.install(time=clock.at)
-    page.goto(live_server + "/")
-    indicator = page.locator("[data-chat-status]")
+    at = datetime(2026, 11, 25, 19, 59, 50, tzinfo=LONDON)
+    indicator = chat_indicator(page, live_server, clock, at)
     expect(indicator).to_have_attribute("data-chat-status", "online")
     page.clock.run_for(15_000)
     expect(indicator).to_have_attribute("data-chat-status", "offline")
@@ -51,10 +58,8 @@ def test_chat_indicator_flips_at_eight_pm_without_a_reload(page: Page, live_serv
 
 
 def test_chat_indicator_flips_online_at_eight_am(page: Page, live_server: str, clock):
-    clock.at = datetime(2026, 11, 26, 7, 59, 58, tzinfo=LONDON)
-    page.clock.install(time=clock.at)
-    page.goto(live_server + "/")
-    indicator = page.locator("[data-chat-status]")
+    at = datetime(2026, 11, 26, 7, 59, 58, tzinfo=LONDON)
+    indicator = chat_indicator(page, live_server, clock, at)
     expect(indicator).to_contain_text("opens 8am")
     page.clock.run_for(5_000)
     expect(indicator).to_have_attribute("data-chat-status", "online")

@@ -18,6 +18,7 @@ import pytest
 from shop import create_app
 from shop.catalogue.seed import seed_catalogue
 from shop.extensions import db
+from tests.factories import TEST_SECRET_KEY, empty_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +35,12 @@ def get(url: str) -> tuple[int, str, dict]:
 @pytest.fixture
 def shared_database(postgres_url: str) -> Iterator[str]:
     """The PostgreSQL test database with the shop's tables and the demo catalogue."""
-    app = create_app({"SECRET_KEY": "test-secret", "DATABASE_URL": postgres_url})
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        seed_catalogue(db.session)
-        db.session.commit()
-    yield postgres_url
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    app = create_app({"SECRET_KEY": TEST_SECRET_KEY, "DATABASE_URL": postgres_url})
+    with empty_schema(app):
+        with app.app_context():
+            seed_catalogue(db.session)
+            db.session.commit()
+        yield postgres_url
 
 
 @pytest.fixture

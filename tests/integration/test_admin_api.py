@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import place_paid_order
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from shop.admin.models import ApiToken, AuditEntry
 from shop.extensions import db
 from shop.models import Product
+from tests.factories import place_paid_order
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

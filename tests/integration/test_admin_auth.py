@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, form_csrf_token, sign_in
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from shop.admin.accounts import hash_token
 from shop.admin.models import ApiToken, AuditEntry, User
 from shop.extensions import db
+from tests.factories import PASSWORD, form_csrf_token, sign_in
 
 #: Every admin page and action: method, path, and whether only admins may use it.
 ROUTES = [

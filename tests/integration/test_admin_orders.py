@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import stripe
-from conftest import form_csrf_token, place_paid_order
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from shop.admin.models import AuditEntry
 from shop.extensions import db
 from shop.models import Order, Product
+from tests.factories import form_csrf_token, place_paid_order
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import form_csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from sqlalchemy import select
 from blog.models import Post, Tag
 from shop.admin.models import AuditEntry
 from shop.extensions import db
+from tests.factories import form_csrf_token
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

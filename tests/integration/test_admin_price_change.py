@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import form_csrf_token, place_paid_order
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy import select
 from shop.checkout.orders import order_token
 from shop.extensions import db
 from shop.models import OrderLine, Product
+from tests.factories import form_csrf_token, place_paid_order
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 

@@ -8,7 +8,6 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import form_csrf_token, place_paid_order
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
@@ -18,6 +17,7 @@ from werkzeug.datastructures import FileStorage
 from shop.admin.models import AuditEntry
 from shop.extensions import db
 from shop.models import Product
+from tests.factories import form_csrf_token, place_paid_order
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 

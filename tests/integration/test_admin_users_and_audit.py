@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD, form_csrf_token, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from shop.admin.models import ApiToken, AuditEntry, User
 from shop.extensions import db
+from tests.factories import PASSWORD, form_csrf_token, sign_in
 
 
 def user(app: Flask, email: str) -> User:

@@ -22,6 +22,20 @@ def test_every_page_header_carries_the_three_promises_and_the_chat_indicator(cli
     assert re.search(r'data-chat-status="(online|offline)"', html)
 
 
+def test_every_free_delivery_promise_names_the_configured_threshold(app, database_url, clock):
+    from shop import create_app
+    from shop.extensions import db
+
+    configured = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url,
+                             "CLOCK": clock, "FREE_DELIVERY_OVER_PENCE": 4000})
+    html = configured.test_client().get("/").get_data(as_text=True)
+    with configured.app_context():
+        db.engine.dispose()
+    # The page's description, the header's promise, the home page's list and the footer.
+    assert html.count("on orders over £40") == 4
+    assert "£25" not in html and "£40.00" not in html
+
+
 def test_home_page_shows_featured_products_with_prices(client: FlaskClient):
     html = client.get("/").get_data(as_text=True)
     assert "Organic Whole Milk Kefir 500ml" in html

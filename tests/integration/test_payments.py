@@ -21,6 +21,7 @@ from shop.checkout.service import CardDeclined, create_order, pay_with_test_card
 from shop.domain.customer import validate_customer
 from shop.extensions import db
 from shop.models import BasketLine, Order, OutboxEmail, Product, StripeEvent
+from tests.factories import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
 
@@ -76,9 +77,6 @@ def pay(app: Flask, number: str, card: str) -> None:
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == number))
         pay_with_test_card(order, card)
-
-
-WEBHOOK_SECRET = "whsec_test_kefir_shop"  # tests/conftest.py gives the app this secret
 
 
 def signed(event: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict]:

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from PIL import Image
 from pydantic import ValidationError
 
+from blog.rendering import slugify
 from shop.admin.images import ImageRejected, process
-from shop.admin.validation import ProductCreate, slugify
+from shop.admin.validation import ProductCreate
 from shop.domain.fields import field_errors
 from shop.domain.money import format_gbp, parse_pounds, pounds_input
 

@@ -1,12 +1,10 @@
 """The article kept in the repo is the shop's original page, word for word."""
 
-import os
 import re
 from pathlib import Path
 
-import pytest
-
 from blog.seed import DATA, read_post_file
+from tests.machine import require
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_PAGE = ROOT.parent / "shared" / "seed" / "000_593c36f1f2ae84e0.txt"
@@ -41,9 +39,7 @@ def test_the_article_file_has_its_title_date_and_published_flag():
 def test_the_article_file_holds_the_seed_page_word_for_word():
     if not SEED_PAGE.exists():
         # CI always has ../shared/ beside the repo; a lone laptop clone may not.
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the seed page {SEED_PAGE} is not beside the repo")
-        pytest.skip(f"the seed page {SEED_PAGE} is not beside the repo")
+        require(f"the seed page {SEED_PAGE} is not beside the repo")
     lines = [line.strip() for line in SEED_PAGE.read_text(encoding="utf-8").splitlines()]
     seed = [line for line in lines if line and line not in NOT_ARTICLE]
     seed = [re.sub(r"^\d+\. ", "", line) for line in seed]

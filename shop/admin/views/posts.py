@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -10,7 +10,14 @@ from blog.models import Post
 from shop.admin import bp
 from shop.admin.audit import history
 from shop.admin.auth import web_actor
-from shop.admin.posts import InvalidPost, delete_post, render_markdown, save, search_posts
+from shop.admin.posts import (
+    InvalidPost,
+    delete_post,
+    render_markdown,
+    save,
+    search_posts,
+    snapshot,
+)
 from shop.admin.views.forms import page_number
 from shop.extensions import db
 from shop.models import Product
@@ -18,10 +25,7 @@ from shop.web import now
 
 
 def _post_or_404(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404, "There is no such post.")
-    return post
+    return db.get_or_404(Post, post_id, description="There is no such post.")
 
 
 def _submitted(form: MultiDict) -> dict:
@@ -57,14 +61,9 @@ def _form(post: Post | None, values: dict, error: str | None = None, preview: st
 
 
 def _values_of(post: Post) -> dict:
-    return {
-        "title": post.title,
-        "slug": post.slug,
-        "excerpt": post.excerpt,
-        "body_markdown": post.body_markdown,
-        "tags": ", ".join(t.name for t in post.tags),
-        "products": [p.slug for p in post.products],
-    }
+    """The post as its form shows it: the audited fields, tags typed with commas."""
+    values = snapshot(post)
+    return values | {"tags": ", ".join(values["tags"])}
 
 
 def _form_values(form: MultiDict) -> dict:

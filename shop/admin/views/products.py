@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from shop.admin import bp, images
@@ -15,7 +15,7 @@ from shop.admin.catalogue import (
     create_product,
     delete_product,
     ever_ordered,
-    search_products,
+    search_all_products,
     set_image,
     update_product,
     validate_product,
@@ -30,10 +30,7 @@ from shop.web import now
 
 
 def _product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if product is None:
-        abort(404, "There is no such product.")
-    return product
+    return db.get_or_404(Product, product_id, description="There is no such product.")
 
 
 def _submitted(form: MultiDict, editing: bool) -> tuple[dict, dict[str, str]]:
@@ -72,6 +69,25 @@ def _uploaded_image(errors: dict[str, str]) -> tuple[images.Processed, bytes] | 
         return None
 
 
+def _read_form(
+    product: Product | None,
+) -> tuple[dict, tuple[images.Processed, bytes] | None, dict, dict[str, str]]:
+    """The posted product form, for a new product or `product`: the checked values, the
+    accepted image, what to show in the form again, and the errors (empty when it may be
+    saved)."""
+    data, errors = _submitted(request.form, editing=product is not None)
+    if product is not None and not data.get("slug"):
+        data.pop("slug", None)  # an emptied slug keeps the product's own
+    values: dict = {}
+    try:
+        values = validate_product(data, current=product)
+    except Invalid as exc:
+        errors = exc.errors | errors
+    image = _uploaded_image(errors)
+    shown = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    return values, image, shown, errors
+
+
 def _form(product: Product | None, values: dict, errors: dict[str, str], status: int = 200):
     return (
         render_template(
@@ -108,7 +124,7 @@ def products():
     low = args.get("low") == "1"
     threshold = current_app.config["LOW_STOCK_THRESHOLD"]
     q = args.get("q", "").strip()[:200]
-    result = search_products(
+    result = search_all_products(
         q, args.get("category", ""), active, threshold if low else None, page_number()
     )
     return render_template(
@@ -128,13 +144,7 @@ def product_new():
     """Add a product, with an optional image."""
     if request.method == "GET":
         return _form(None, {"active": True, "stock": 0}, {})
-    data, errors = _submitted(request.form, editing=False)
-    try:
-        values = validate_product(data)
-    except Invalid as exc:
-        errors = exc.errors | errors
-    image = _uploaded_image(errors)
-    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    values, image, form_values, errors = _read_form(None)
     if errors:
         return _form(None, form_values, errors, 422)
     product = create_product(values, web_actor(), now())
@@ -150,16 +160,8 @@ def product_edit(product_id: int):
     product = _product_or_404(product_id)
     if request.method == "GET":
         return _form(product, _values_of(product), {})
-    data, errors = _submitted(request.form, editing=True)
-    if not data.get("slug"):
-        data.pop("slug", None)
     expected = whole_number(request.form.get("stock_was", ""), "stock", {})
-    try:
-        values = validate_product(data, current=product)
-    except Invalid as exc:
-        errors = exc.errors | errors
-    image = _uploaded_image(errors)
-    form_values = request.form.to_dict() | {"active": data["active"], "featured": data["featured"]}
+    values, image, form_values, errors = _read_form(product)
     if errors:
         return _form(product, form_values, errors, 422)
     try:

@@ -25,10 +25,7 @@ AUDITED = ("product", "order", "post", "user")
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404, "There is no such account.")
-    return user
+    return db.get_or_404(User, user_id, description="There is no such account.")
 
 
 def _page(form: dict | None = None, error: str | None = None, status: int = 200):

@@ -1,0 +1,127 @@
+"""What tests build and share: settings, admin accounts, signed-in clients and paid orders.
+
+Import from here (`from tests.factories import sign_in`), never from a conftest: fixtures
+live in the conftests, plain helpers and constants here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from shop.clock import FixedClock
+from shop.domain import LONDON
+from shop.extensions import db
+
+#: A Wednesday afternoon in November: chat online, before the dispatch cut-off.
+DEFAULT_NOW = datetime(2026, 11, 25, 11, 45, tzinfo=LONDON)
+TEST_SECRET_KEY = "test-secret"
+#: The secret the test apps verify Stripe's webhooks with (localstripe signs with it too).
+WEBHOOK_SECRET = "whsec_test_kefir_shop"
+STRIPE_KEYS = {
+    "STRIPE_SECRET_KEY": "sk_test_kefir_shop",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_kefir_shop",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
+
+ADMIN_EMAIL = "owner@kefirshop.example"
+STAFF_EMAIL = "packer@kefirshop.example"
+PASSWORD = "kefir-grains-and-oat-milk"
+
+
+@contextmanager
+def empty_schema(app: Flask) -> Iterator[Flask]:
+    """The app with its database's tables dropped and created afresh; dropped again after."""
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD's argon2 hash, computed once: hashing is slow on purpose."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(PASSWORD)
+
+
+def create_account(app: Flask, email: str, role: str) -> str:
+    """Open an admin account (`role` admin or staff) whose password is PASSWORD; its email."""
+    from shop.admin.models import User
+
+    with app.app_context():
+        db.session.add(User(email=email, role=role, password_hash=password_hash(),
+                            session_nonce=secrets.token_hex(16)))
+        db.session.commit()
+    return email
+
+
+def api_token(app: Flask, email: str) -> str:
+    """A new bearer token for the admin API, issued to the account with this email."""
+    from shop.admin.accounts import create_api_token, user_by_email
+
+    with app.app_context():
+        token = create_api_token(user_by_email(email), "tests")
+        db.session.commit()
+    return token
+
+
+def form_csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:
+    """The CSRF token of the form on `path`, as a browser would read it."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
+    """Post the admin sign-in form; return the response."""
+    return client.post(
+        "/admin/login",
+        data={"email": email, "password": password, "csrf_token": form_csrf_token(client)},
+    )
+
+
+def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> str:
+    """Place an order, pay it with the sandbox's test card, wait for Stripe's webhook.
+
+    Needs the `catalogue` and `stripe_webhooks` fixtures. Returns the order number.
+    """
+    from shop.checkout.service import create_order, pay_with_test_card
+    from shop.domain.customer import validate_customer
+    from shop.models import Order, Product
+
+    customer, errors = validate_customer(
+        {"email": "ada@example.com", "name": "Ada Lovelace",
+         "address": {"line1": "1 Kefir Lane", "city": "Bath", "postcode": "BA1 1AA"}}
+    )
+    assert not errors
+    with app.app_context():
+        products = {p.slug: p for p in db.session.scalars(select(Product))}
+        order = create_order(customer, [(products[s], q) for s, q in items.items()], 395,
+                             date(2026, 11, 25), date(2026, 11, 26), clock.now())
+        number = order.number
+        pay_with_test_card(order, "4242424242424242")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with app.app_context():
+            status = db.session.scalar(select(Order.status).where(Order.number == number))
+        if status == "paid":
+            return number
+        time.sleep(0.1)
+    raise AssertionError(f"{number} was not paid after 15 s")
