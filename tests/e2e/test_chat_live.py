@@ -6,19 +6,18 @@ stream service (scripts/serve.sh starts it beside the storefront, as `make run` 
 
 from __future__ import annotations
 
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import PASSWORD, STAFF_EMAIL, _password_hash, free_port
 from playwright.sync_api import Browser, Page, expect
 
 from shop import create_app
-from shop.admin.models import User
 from shop.catalogue.seed import seed_catalogue
 from shop.extensions import db
+from tests.factories import PASSWORD, STAFF_EMAIL, TEST_SECRET_KEY, create_account
+from tests.machine import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -26,14 +25,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 @pytest.fixture
 def chat_database(postgres_url: str) -> Iterator[str]:
     """The shared database: the shop's tables, the demo catalogue and a staff account."""
-    app = create_app({"SECRET_KEY": "test-secret", "DATABASE_URL": postgres_url})
+    app = create_app({"SECRET_KEY": TEST_SECRET_KEY, "DATABASE_URL": postgres_url})
     with app.app_context():
         db.drop_all()
         db.create_all()
         seed_catalogue(db.session)
-        db.session.add(User(email=STAFF_EMAIL, role="staff", password_hash=_password_hash(),
-                            session_nonce=secrets.token_hex(16)))
         db.session.commit()
+    create_account(app, STAFF_EMAIL, "staff")
     yield postgres_url
     with app.app_context():
         db.session.remove()

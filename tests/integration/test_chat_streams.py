@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import sign_in
 from flask import Flask
 
 from shop import create_app
 from shop.chat.events import hub
 from shop.extensions import db
+from tests.factories import sign_in
 
 pytestmark = pytest.mark.usefixtures("stopped_hubs")
 

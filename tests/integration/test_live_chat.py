@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import form_csrf_token, sign_in
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from shop.domain import LONDON
 from shop.extensions import db
 from shop.mail import deliver_outbox
 from shop.models import Order, OutboxEmail
+from tests.factories import form_csrf_token, sign_in
 
 EVENING = datetime(2026, 11, 25, 21, 30, tzinfo=LONDON)  # chat is closed
 

@@ -1,6 +1,6 @@
 """live chat: conversations, messages, the streams' change log, saved replies
 
-Revision ID: 0003_live_chat
+Revision ID: 0005_live_chat
 Revises: a1_admin
 Create Date: 2026-11-27 23:32:36.120196
 
@@ -12,7 +12,7 @@ import shop.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_live_chat'
+revision = '0005_live_chat'
 down_revision = 'a1_admin'
 branch_labels = None
 depends_on = None
