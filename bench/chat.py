@@ -104,13 +104,23 @@ def bench_streams(base: str, stream_port: int, measure, rounds: int) -> dict:
     without, with_streams = [], []
     streams = Streams(stream_port)
     try:
-        for _ in range(rounds):
-            without.append(measure())
-            if not streams.sockets:
+        # In turns, and in alternating order, so neither side always gets the warmer server.
+        for n in range(rounds):
+            if n % 2 == 0:
+                without.append(measure())
+                streams = Streams(stream_port)
                 streams.open(paths)
                 time.sleep(1)
-            # Streams stay open between turns; the "without" turns come first in each pair.
-            with_streams.append(measure())
+                with_streams.append(measure())
+            else:
+                with_streams.append(measure())
+                streams.close()
+                time.sleep(1)
+                without.append(measure())
+        if not streams.sockets or streams.stop.is_set():
+            streams = Streams(stream_port)
+            streams.open(paths)
+            time.sleep(1)
         # Delivery under load: wrk on the home page in the background, messages posted now.
         load = threading.Thread(target=measure)
         load.start()
@@ -129,7 +139,7 @@ def bench_streams(base: str, stream_port: int, measure, rounds: int) -> dict:
             time.sleep(0.05)
         delays = [(streams.arrived[i] - t) * 1000 for i, t in sent.items() if i in streams.arrived]
     finally:
-        if streams.sockets:
+        if streams.sockets and not streams.stop.is_set():
             streams.close()
     return {"without": without, "with": with_streams, "delivery_ms": delays,
             "lost": len(sent) - len(delays)}
