@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
@@ -53,7 +54,9 @@ def _address() -> str:
 
 
 def _conversation_key() -> str:
-    return f"chat-conversation:{request.view_args.get('conversation_id', '')}"
+    # With the token in the key, someone without it cannot spend a conversation's budget.
+    token = hashlib.blake2b(request.args.get("token", "").encode(), digest_size=8).hexdigest()
+    return f"chat-conversation:{request.view_args.get('conversation_id', '')}:{token}"
 
 
 #: Writing in a conversation: per conversation and per client address, shared by the
