@@ -179,6 +179,17 @@ def test_messages_are_rate_limited_per_conversation(app, client):
     assert count(app, Message) == 4  # the first message and three more
 
 
+def test_posts_with_a_forged_token_do_not_spend_a_conversations_budget(app, client):
+    app.config["CHAT_LIMIT_PER_CONVERSATION"] = "2 per minute"
+    started = start(client)
+    url = f"/api/v1/chat/conversations/{started['conversation']['id']}/messages"
+    for _ in range(3):
+        assert client.post(f"{url}?token=forged", json={"body": "x"}).status_code in (404, 429)
+    statuses = [client.post(f"{url}?token={started['token']}", json={"body": "mine"}).status_code
+                for _ in range(2)]
+    assert statuses == [201, 201]
+
+
 def test_new_conversations_are_rate_limited_per_address(app, client):
     app.config["CHAT_NEW_CONVERSATIONS_PER_ADDRESS"] = "2 per hour"
     statuses = [client.post("/api/v1/chat/conversations", json={"message": "hi"}).status_code
