@@ -7,7 +7,7 @@ COPY blog ./blog
 RUN pip install --no-cache-dir -e .
 COPY templates ./templates
 COPY static ./static
-COPY scripts/serve.sh scripts/gunicorn.conf.py ./scripts/
+COPY scripts/serve.sh scripts/serve-streams.sh scripts/gunicorn.conf.py ./scripts/
 RUN useradd --create-home shop && mkdir -p instance && chown shop instance
 USER shop
 EXPOSE 8000

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from bench.targets import BENCH_TARGETS, CATALOGUE, Target
+from bench.targets import BENCH_TARGETS, CATALOGUE, HOME, Target
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -91,6 +91,7 @@ class Server:
 
     def __init__(self, database_url: str, log: Path) -> None:
         self.port = free_port()
+        self.stream_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -100,6 +101,10 @@ class Server:
             "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret"),
             # The limit is still checked on every API call, it just never refuses wrk.
             "API_RATE_LIMIT": "1000000000 per minute",
+            # The chat row (bench/chat.py) opens 200 conversations from one address.
+            "CHAT_STREAM_PORT": str(self.stream_port),
+            "CHAT_NEW_CONVERSATIONS_PER_ADDRESS": "1000000 per minute",
+            "CHAT_LIMIT_PER_ADDRESS": "1000000 per minute",
         }
         self.log = log.open("w")
         self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], env=env, cwd=ROOT,
@@ -265,6 +270,28 @@ def row(target: Target, figure: Figure, ceiling: Figure, ratio: float) -> str:
             f"{ceiling.p99_ms:7.1f}   {ratio:5.2f}  {verdict}{warning}")
 
 
+def chat_row(server: Server, measure) -> dict:
+    """The home page with 200 idle chat streams open, and a message's delivery under load."""
+    from bench import chat
+
+    found = chat.bench_streams(server.url, server.stream_port,
+                               lambda: measure(HOME, server, MAIN_SIZE), ROUNDS)
+    without, with_streams = combine(found["without"]), combine(found["with"])
+    ratio = with_streams.requests_per_second / without.requests_per_second
+    delays = found["delivery_ms"]
+    verdict = "ok" if ratio >= chat.GOAL else "MISSED"
+    p50, p99 = chat.percentile(delays, 0.5), chat.percentile(delays, 0.99)
+    print(f"\n  home with {chat.STREAMS} idle chat streams open: "
+          f"{with_streams.requests_per_second:.0f} req/s, without: "
+          f"{without.requests_per_second:.0f} req/s; ratio {ratio:.2f} "
+          f"(goal ≥ {chat.GOAL:.2f}) {verdict}")
+    print(f"  a chat message's delivery under that load (POST sent → event received, "
+          f"{len(delays)} messages, {found['lost']} lost): p50 {p50:.0f} ms, p99 {p99:.0f} ms")
+    return {"without": asdict(without), "with": asdict(with_streams), "ratio": ratio,
+            "goal": chat.GOAL, "delivery_ms": {"p50": p50, "p99": p99, "count": len(delays),
+                                               "lost": found["lost"]}}
+
+
 def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> dict:
     print(f"\n== {name}: building catalogues of {', '.join(f'{n:,}' for n in SIZES)} products ...",
           flush=True)
@@ -311,6 +338,8 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
                 "figure": asdict(figure), "ceiling": asdict(ceiling), "ratio": ratio,
                 "goal": target.goal, "p50_goal_ms": target.p50_goal_ms,
             }
+
+        results["chat"] = chat_row(main, measure)
 
         # The catalogue at 100 and at 10,000 products, measured in turns so drift hits both.
         small, large = SIZES[0], SIZES[-1]

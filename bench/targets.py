@@ -70,6 +70,9 @@ AUDITED_PAGES = [
     REPORTS,
     DISPATCH,
     *INFO_PAGES,
+    # Live chat without JavaScript; the chat dialog and a conversation's page are audited in
+    # tests/audit/test_chat_audits.py (they need a click, or a conversation's token).
+    Target("support", "/support/", indexable=False),
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its

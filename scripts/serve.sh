@@ -49,13 +49,23 @@ if [ "${EMBEDDED_WORKER:-1}" != "0" ]; then
   WORKER_PID=$!
 fi
 
+# Live chat's streams get a threaded server of their own on the next port (CHAT_STREAM_PORT),
+# so the sync workers below never wait on an open stream; pages reach it on the same host.
+# CHAT_STREAMS=external: another service serves them behind the same origin (docker-compose).
+if [ "${CHAT_STREAMS:-embedded}" != "external" ]; then
+  export CHAT_STREAM_PORT="${CHAT_STREAM_PORT:-$((PORT + 1))}"
+  scripts/serve-streams.sh &
+  STREAMS_PID=$!
+  echo "Chat streams on port $CHAT_STREAM_PORT."
+fi
+
 # The app writes one JSON line per request itself, so gunicorn's access log stays off.
 "$bin/gunicorn" "${WSGI_APP:-shop:create_app()}" \
   --config scripts/gunicorn.conf.py \
   --bind "${BIND:-127.0.0.1:${PORT}}" --workers "${WEB_CONCURRENCY:-3}" \
   --forwarded-allow-ips="${FORWARDED_ALLOW_IPS:-127.0.0.1}" &
 GUNICORN_PID=$!
-# Stopping the server stops the worker too (it finishes the job in hand first).
-stop() { kill $GUNICORN_PID ${WORKER_PID:-} ${SANDBOX_PID:-} 2>/dev/null; wait; }
+# Stopping the server stops the worker and the streams too (the worker finishes its job first).
+stop() { kill $GUNICORN_PID ${WORKER_PID:-} ${STREAMS_PID:-} ${SANDBOX_PID:-} 2>/dev/null; wait; }
 trap stop EXIT INT TERM
 wait $GUNICORN_PID

@@ -67,6 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     admin.init_app(app)  # Flask-Login, product image serving and the /admin blueprint
 
+    from shop import chat
+
+    chat.init_app(app)  # live chat: /support/, the chat API and its streams
+
     from shop import cli
 
     cli.init_app(app)

@@ -9,6 +9,7 @@ bp = Blueprint("admin", __name__, static_folder="static", static_url_path="/stat
 
 from shop.admin import auth  # noqa: E402  (registers the sign-in guard first)
 from shop.admin.views import (  # noqa: E402,F401
+    chat,  # the staff chat inbox
     dashboard,
     emails,
     orders,

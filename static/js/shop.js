@@ -196,3 +196,30 @@ function estimates() {
   });
 }
 estimates();
+
+// The chat dialog is fetched only when the header's chat link is pressed (static/js/chat.js
+// and its panel), so no page pays for it; without JavaScript the link opens /support/.
+// A dialog left open comes back on the next page, without taking the focus.
+(function chatLauncher() {
+  const link = document.querySelector("[data-chat-open]");
+  if (!link) return;
+  let loading = null;
+  const load = () => (loading = loading || new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = link.dataset.script;
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  }));
+  link.setAttribute("aria-haspopup", "dialog");
+  link.addEventListener("click", (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    load().then(() => window.kefirChat.open(link, true)).catch(() => { window.location.href = link.href; });
+  });
+  try {
+    if (window.sessionStorage.getItem("kefir-chat-open") === "1") {
+      load().then(() => window.kefirChat.open(link, false));
+    }
+  } catch (error) { /* storage refused: the dialog simply starts closed */ }
+})();

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import PASSWORD
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from shop.extensions import db
 from shop.pages.seed import seed_pages
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("catalogue", "pages")]
 

@@ -31,7 +31,7 @@ def writes(app: Flask, sent: str) -> list[tuple[str, str]]:
     with app.app_context():
         paths = document()["paths"]
     return [(method.upper(), "/api/v1" + path.replace("{slug}", "kefir-soap-bar")
-             .replace("{number}", "KS-000001"))
+             .replace("{number}", "KS-000001").replace("{conversation_id}", "1"))
             for path, item in paths.items() for method, operation in item.items()
             if "requestBody" in operation and (sent or operation["requestBody"]["required"])]
 
