@@ -38,7 +38,7 @@ def start(client: FlaskClient, **body) -> dict:
 
 def emails(app: Flask) -> list[email.message.EmailMessage]:
     with app.app_context():
-        deliver_outbox(datetime.now(LONDON))
+        deliver_outbox(app.config["CLOCK"].now)
     folder = Path(app.instance_path) / "emails"
     return [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             for path in sorted(folder.glob("*.eml"))]
