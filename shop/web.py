@@ -75,12 +75,5 @@ def footer_links() -> list[tuple[str, str]]:
 
 
 def chat_url() -> str:
-    """Where "talk to us" links go: the chat's own page (SPEC: /support/) once the shop has
-    one, else the Contact page, which gives the chat's hours and every other way to reach us."""
-    extensions = current_app.extensions
-    if "chat_url" not in extensions:
-        routes = {rule.rule for rule in current_app.url_map.iter_rules()}
-        extensions["chat_url"] = (
-            "/support/" if "/support/" in routes else url_for("pages.show", slug="contact")
-        )
-    return extensions["chat_url"]
+    """Where "talk to us" links go: the live chat's own page (SPEC: /support/)."""
+    return url_for("support.index")

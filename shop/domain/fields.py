@@ -75,7 +75,8 @@ def text(
     what a value that does not match it lacks, and `blank` what an empty one does.
     """
     if required and pattern == STORABLE:
-        pattern = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+        # Not a space to Python (str.strip) nor to JSON Schema's ECMA regex (\s differs in both).
+        pattern = r"^[^\u0000]*[^\u0000\s\u001c-\u001f\u0085\ufeff][^\u0000]*$"
     checked = re.compile(pattern)
 
     def check(value: str) -> str:

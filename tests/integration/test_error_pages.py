@@ -15,7 +15,7 @@ def looks_after_the_visitor(page: str) -> None:
     assert '<form class="search error-search" role="search" method="get" action="/products/">' in (
         page)
     assert '<input id="error-q" name="q" type="search"' in page
-    assert 'href="/contact">Ask us on live chat</a>' in page
+    assert 'href="/support/">Ask us on live chat</a>' in page
     assert 'data-chat-status="online"' in page  # the header, as on every page
     assert '<footer class="site-footer">' in page
     assert '<meta name="robots" content="noindex">' in page
