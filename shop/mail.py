@@ -42,12 +42,20 @@ ORDER_EMAILS = {
 }
 
 
-def queue_email(to: str, subject: str, body: str, order_id: int | None = None) -> OutboxEmail:
-    """Add an email to the outbox in the caller's transaction; it leaves once that commits."""
+def queue_email(
+    to: str, subject: str, body: str, order_id: int | None = None, html: str | None = None
+) -> OutboxEmail:
+    """Add an email to the outbox in the caller's transaction; it leaves once that commits.
+
+    `body` is the plain text; `html`, the HTML part, is that text set in the shop's HTML layout
+    unless the caller rendered one of its own.
+    """
     domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
-    email = OutboxEmail(
-        to=to, subject=subject, body=body, order_id=order_id, message_id=make_msgid(domain=domain)
-    )
+    if html is None:
+        paragraphs = [part.strip("\n") for part in body.split("\n\n") if part.strip()]
+        html = _render("plain.html", subject=subject, paragraphs=paragraphs)
+    email = OutboxEmail(to=to, subject=subject, body=body, html=html, order_id=order_id,
+                        message_id=make_msgid(domain=domain))
     db.session.add(email)
     db.session.info[SEND_SOON] = True
     return email
@@ -69,19 +77,26 @@ def _nothing_to_send(session: Session) -> None:
 
 def render_email(name: str, **context) -> str:
     """The body of templates/email/<name>.txt, with the shop's configured promises."""
+    return _render(f"{name}.txt", **context)
+
+
+def _render(template: str, **context) -> str:
     config = current_app.config
     hours = config["CHAT"]
-    return current_app.jinja_env.get_template(f"email/{name}.txt").render(
+    return current_app.jinja_env.get_template(f"email/{template}").render(
         chat_hours=f"{clock_label(hours.opens)} - {clock_label(hours.closes)}",
         free_over_pence=config["FREE_DELIVERY_OVER_PENCE"],
+        company=config["COMPANY"],
         **context,
     )
 
 
 def queue_order_email(order: Order, kind: str) -> OutboxEmail:
-    """Queue one of ORDER_EMAILS to the order's customer, in the caller's transaction."""
+    """Queue one of ORDER_EMAILS to the order's customer, in the caller's transaction: its
+    text and HTML parts rendered from the same order."""
     subject = ORDER_EMAILS[kind].format(number=order.number)
-    return queue_email(order.email, subject, render_email(kind, order=order), order.id)
+    html = _render(f"{kind}.html", order=order, subject=subject)
+    return queue_email(order.email, subject, render_email(kind, order=order), order.id, html)
 
 
 def outbox_dir() -> Path:
@@ -176,6 +191,8 @@ def _message(email: OutboxEmail) -> EmailMessage:
     message["Date"] = format_datetime(email.created_at)
     message["Message-ID"] = email.message_id
     message.set_content(email.body)
+    if email.html:
+        message.add_alternative(email.html, subtype="html")
     return message
 
 

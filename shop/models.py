@@ -179,6 +179,7 @@ class OutboxEmail(db.Model):
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text, default=None)  # None: plain text only
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), default=None)
     # Given when queued, so that a resend after a crash carries the same id and the
     # customer's mail program shows one email.

@@ -56,7 +56,7 @@ def test_customer_buys_a_starter_kit_with_the_test_card_and_sees_it_paid(
     [eml] = (Path(app.instance_path) / "emails").glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert message["To"] == "grace@example.com"
-    assert "Total   £28.90" in message.get_content()
+    assert "Total   £28.90" in message.get_body(("plain",)).get_content()
 
 
 def test_a_declined_test_card_is_reported_and_the_basket_is_kept(page: Page, live_server: str):

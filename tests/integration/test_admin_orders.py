@@ -82,7 +82,7 @@ def test_dispatching_emails_the_customer_and_is_audited(app, staff_client: Flask
     assert status(app, paid) == "dispatched"
     dispatch = [m for m in emails(app) if "on its way" in m["Subject"]]
     assert len(dispatch) == 1 and dispatch[0]["To"] == "ada@example.com"
-    assert "2 × Kefir & Oat Soap Bar" in dispatch[0].get_content()
+    assert "2 × Kefir & Oat Soap Bar" in dispatch[0].get_body(("plain",)).get_content()
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "order.dispatch"))
         assert entry.entity_key == paid and entry.actor == "packer@kefirshop.example"

@@ -257,8 +257,8 @@ def test_an_offline_message_is_stored_emailed_to_staff_and_the_reply_emailed_bac
     assert conversation["mode"] == "message"
     [to_staff] = emails(app)
     assert to_staff["To"] == "help@kefirshop.example"
-    assert "My grains stopped working" in to_staff.get_content()
-    assert f"/admin/chat/{conversation['id']}" in to_staff.get_content()
+    assert "My grains stopped working" in to_staff.get_body(("plain",)).get_content()
+    assert f"/admin/chat/{conversation['id']}" in to_staff.get_body(("plain",)).get_content()
 
     cid = conversation["id"]
     csrf = form_csrf_token(staff_client, f"/admin/chat/{cid}")
@@ -267,7 +267,7 @@ def test_an_offline_message_is_stored_emailed_to_staff_and_the_reply_emailed_bac
     assert answer.status_code == 303
     to_staff_again, to_customer = emails(app)
     assert to_customer["To"] == "ada@example.com"
-    text = to_customer.get_content()
+    text = to_customer.get_body(("plain",)).get_content()
     assert "Feed them fresh milk tonight." in text
     link = re.search(r"http://localhost(/support/\d+\?token=[\w-]+)", text).group(1)
     # The link works in a browser that has never seen the conversation.

@@ -65,7 +65,7 @@ def test_smtp_sends_over_starttls_to_a_server_whose_certificate_verifies(app, cl
     [message] = sink.messages
     assert message["To"] == "ada@example.com" and message["Subject"] == "Your kefir"
     assert message["Message-ID"] == row(app, email_id).message_id
-    assert "Your grains are on their way." in message.get_content()
+    assert "Your grains are on their way." in message.get_body(("plain",)).get_content()
 
 
 def test_a_mail_server_whose_certificate_does_not_verify_gets_nothing(app, clock):

@@ -131,7 +131,7 @@ def test_a_paid_card_makes_the_order_paid_through_the_webhook_and_writes_the_ema
     assert len(emails) == 1
     message = email.message_from_bytes(emails[0].read_bytes(), policy=email.policy.default)
     assert message["To"] == "ada@example.com" and number in message["Subject"]
-    assert "Total   £28.95" in message.get_content()
+    assert "Total   £28.95" in message.get_body(("plain",)).get_content()
 
 
 def test_a_declined_card_fails_the_payment_and_releases_the_stock(app, clock):
