@@ -393,7 +393,7 @@ def test_a_stream_needs_the_token(client):
 
 
 def test_chat_figures_count_conversations_per_day_and_the_median_first_reply(
-    app, client, clock, staff_client
+    app, client, clock, staff_client, admin_user
 ):
     day = date(2026, 11, 25)
     delays = [60, 300, 120, 3600]  # the median of four is the mean of 120 and 300
@@ -417,6 +417,13 @@ def test_chat_figures_count_conversations_per_day_and_the_median_first_reply(
     with app.app_context():
         empty = chat_figures(date(2026, 1, 1), date(2026, 1, 2))
     assert empty["median_first_reply_seconds"] is None and empty["conversations"] == 0
+    # The owner's reports show the same figures.
+    owner = app.test_client()
+    assert sign_in(owner, admin_user).status_code == 303
+    page = owner.get("/admin/reports/?from=2026-11-25&to=2026-11-27").get_data(as_text=True)
+    assert '<strong data-figure="conversations">5</strong> conversations started' in page
+    assert '<strong data-figure="first-reply">4 min</strong>' in page  # 210 s, in whole minutes
+    assert '<th scope="row">2026-11-25' in page and '<td class="num">4</td>' in page
 
 
 # --- Staff: the admin API (bearer tokens) ----------------------------------------------------

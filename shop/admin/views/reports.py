@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Response, abort, current_app, render_template, request, stream_with_context
 
 from shop.admin import bp
@@ -9,7 +11,9 @@ from shop.admin.auth import admin_required
 from shop.admin.charts import bar_lengths, bucket_label, daily_revenue_chart, histogram_chart
 from shop.admin.exports import order_lines_csv
 from shop.admin.reports import sales_report
+from shop.chat.figures import chat_figures
 from shop.domain import LONDON
+from shop.domain.delivery import duration_label
 from shop.domain.reporting import (
     COVER_WARNING_DAYS,
     PRESETS,
@@ -47,11 +51,15 @@ def reports():
         "by_units": bar_lengths([p.units for p in report.top_by_units]),
         "funnel": bar_lengths([funnel.baskets, funnel.checkouts, funnel.paid]),
     }
+    chat = chat_figures(chosen.first, chosen.last)
+    charts["chat"] = bar_lengths([day["conversations"] for day in chat["days"]])
     return render_template(
         "admin/reports/index.html", presets=PRESETS, error=None,
         form={"range": chosen.preset, "from": chosen.first.isoformat(),
               "to": chosen.last.isoformat()},
-        report=report, charts=charts, chosen=chosen, percent_change=percent_change,
+        report=report, charts=charts, chat_report=chat, chosen=chosen,
+        duration=lambda seconds: duration_label(timedelta(seconds=seconds)),
+        percent_change=percent_change,
         bucket_label=bucket_label, delivery_fee=current_app.config["DELIVERY_FEE_PENCE"],
         low_stock_threshold=current_app.config["LOW_STOCK_THRESHOLD"],
         cover_warning_days=COVER_WARNING_DAYS,
