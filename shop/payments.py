@@ -107,7 +107,9 @@ class StripeGateway:
             intent = self._client.v1.payment_intents.update(
                 intent_id, params={"payment_method": method.id}
             )
-            if intent.status == "requires_payment_method" and intent.get("last_payment_error"):
+            if intent.status == "requires_payment_method" and getattr(
+                intent, "last_payment_error", None
+            ):
                 # Stripe takes another card after a decline; localstripe cannot (its confirm
                 # refuses an intent whose last charge failed), so say so plainly.
                 raise PaymentError(

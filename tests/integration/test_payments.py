@@ -25,7 +25,7 @@ from shop.checkout.service import create_order, pay_with_test_card
 from shop.domain.customer import validate_customer
 from shop.extensions import db
 from shop.models import Order, OutboxEmail, Product, StripeEvent
-from shop.payments import CardDeclined, gateway
+from shop.payments import CardDeclined, PaymentError, gateway
 from tests.factories import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.usefixtures("catalogue", "stripe_webhooks")
@@ -146,6 +146,9 @@ def test_a_declined_card_keeps_the_hold_and_says_why(app, clock):
     assert (order.status, order.payment_attempts) == ("pending_payment", 1)
     assert order.payment_error == "Your card was declined."
     assert stock(app, "kefir-recipe-book") == 0
+    # localstripe, unlike Stripe, cannot confirm an intent again after a decline: it says so.
+    with pytest.raises(PaymentError, match="cannot take a second card after a decline"):
+        pay(app, number, "4242424242424242")
     with app.app_context():
         assert db.session.scalar(select(OutboxEmail)) is None
 
