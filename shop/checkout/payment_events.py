@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shop.admin.audit import Actor, record
 from shop.checkout.orders import transition
 from shop.checkout.refunds import PENDING, REFUNDED, complete_refund, request_refund
 from shop.checkout.stock import OutOfStock, release_stock, reserve_stock
@@ -19,6 +20,9 @@ from shop.models import BasketLine, Order, OrderStatus, StripeEvent
 from shop.transaction import transaction
 
 log = logging.getLogger(__name__)
+
+#: Who the audit log names for what Stripe's events change: staff see it in the order's history.
+STRIPE = Actor(None, "stripe")
 
 
 class EventRefused(Exception):
@@ -107,9 +111,13 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
 
 def _refund_unfulfillable(order: Order, now: datetime) -> str:
     """Money taken for an order that can no longer be filled goes back, in full, once."""
-    if not transition(order, [order.status], OrderStatus.REFUNDED):
+    before = order.status
+    if not transition(order, [before], OrderStatus.REFUNDED):
         return "no-change"
     request_refund(order, "unfulfillable", now)
+    record(STRIPE, "order.refund", "order", order.number,
+           {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
+            "reason": "paid after its stock was gone"}, now)
     log.error("order %s was paid after its hold ended and its stock is gone: refunding it",
               order.number)
     return "refund-pending"
@@ -155,20 +163,29 @@ def _charge_refunded(order: Order, charge: dict, now: datetime) -> str:
         return "refunded"
     if refunded < order.total_pence:
         # A partial refund made outside the shop: recorded for staff, the order stands.
+        record(STRIPE, "order.partial_refund", "order", order.number,
+               {"refunded_pence": [order.refunded_pence, refunded]}, now)
         order.refunded_pence = refunded
         log.warning("order %s was partly refunded outside the shop: %s pence", order.number,
                     refunded)
         return "partly-refunded"
-    if not transition(order, [order.status], OrderStatus.REFUNDED):
+    before = order.status
+    if not transition(order, [before], OrderStatus.REFUNDED):
         return "no-change"
     request_refund(order, "outside", now)
     complete_refund(order, now, refunded)
+    record(STRIPE, "order.refund", "order", order.number,
+           {"status": [before, OrderStatus.REFUNDED], "amount_pence": refunded,
+            "reason": "refunded outside the shop"}, now)
     return "refunded"
 
 
 def _dispute(order: Order, dispute: dict, now: datetime) -> str:
     """A chargeback, opened, updated or closed by the customer's bank: staff must see it."""
-    order.dispute_status = str(dispute.get("status") or "needs_response")[:40]
+    status = str(dispute.get("status") or "needs_response")[:40]
+    record(STRIPE, "order.dispute", "order", order.number,
+           {"dispute_status": [order.dispute_status, status]}, now)
+    order.dispute_status = status
     order.dispute_reason = str(dispute.get("reason") or "")[:60]
     log.warning("order %s is disputed: %s (%s)", order.number, order.dispute_status,
                 order.dispute_reason)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from shop.admin.audit import history
 from shop.checkout.orders import expire_unpaid
 from shop.checkout.refunds import finish_refunds
 from shop.jobs import expire_orders
@@ -173,3 +174,8 @@ def test_a_dispute_opened_and_closed_by_the_bank_shows_on_the_order(app, shop, p
     assert shop.post_event(closed).get_json()["outcome"] == "disputed"
     order = shop.order(number)
     assert order.dispute_status == "won" and order.needs_attention == ""
+    with app.app_context():  # the order's history, as staff read it
+        assert [(e.actor, e.action, e.changes) for e in history("order", number)] == [
+            ("stripe", "order.dispute", {"dispute_status": ["needs_response", "won"]}),
+            ("stripe", "order.dispute", {"dispute_status": ["", "needs_response"]}),
+        ]
