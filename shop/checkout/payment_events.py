@@ -124,7 +124,8 @@ def _refund_unfulfillable(order: Order, now: datetime) -> str:
 
 
 def _payment_failed(order: Order, intent: dict, now: datetime) -> str:
-    """A declined card: the hold stays and the customer may try another, MAX_ATTEMPTS times."""
+    """A declined card: the hold stays and the customer may try another card, up to
+    PAYMENT_MAX_ATTEMPTS cards in all."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return "no-change"
     error = (intent.get("last_payment_error") or {}).get("message") or "Your card was declined."
