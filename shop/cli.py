@@ -30,7 +30,8 @@ def seed_demo() -> None:
 @click.command("release-expired")
 @with_appcontext
 def release_expired() -> None:
-    """Expire orders left unpaid past their time and put their stock back on sale."""
+    """Expire orders left unpaid past their time, put their stock back on sale and cancel the
+    PaymentIntents of every order whose hold has ended."""
     from shop import jobs
     from shop.web import now
 
@@ -55,6 +56,16 @@ def send_emails() -> None:
     from shop.web import now
 
     click.echo(f"Sent {jobs.send_emails(now)} emails.")
+
+
+@click.command("finish-refunds")
+@with_appcontext
+def finish_refunds() -> None:
+    """Make the refunds recorded as pending through Stripe (the jobs do it every minute)."""
+    from shop import jobs
+    from shop.web import now
+
+    click.echo(f"Made {jobs.finish_refunds(now)} refunds.")
 
 
 @click.command("worker")
@@ -142,5 +153,5 @@ def create_api_token(email: str, name: str) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (seed_demo, release_expired, purge_baskets, send_emails, worker,
-                    create_admin, create_api_token):
+                    create_admin, create_api_token, finish_refunds):
         app.cli.add_command(command)

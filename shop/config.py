@@ -46,6 +46,8 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         # Set by scripts/serve.sh when it starts the embedded localstripe sandbox.
         "STRIPE_SANDBOX": os.environ.get("STRIPE_SANDBOX") == "1",
         "ORDER_EXPIRY_MINUTES": _int("ORDER_EXPIRY_MINUTES", 30),
+        # Declined cards an order may see before it fails and its stock goes back on sale.
+        "PAYMENT_MAX_ATTEMPTS": _int("PAYMENT_MAX_ATTEMPTS", 5),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Kefir Shop <orders@kefirshop.example>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 587),

@@ -1,4 +1,4 @@
-"""Background jobs on huey: expiring unpaid orders, sending email, purging old baskets.
+"""Background jobs on huey: expiring unpaid orders, sending email, refunds, purging baskets.
 
 Each job is a plain function of the clock, shared with the CLI, and safe to run twice at once:
 the database decides who does what (a guarded status change expires an order once, a claim
@@ -40,11 +40,22 @@ RETRY_SECONDS = 5
 
 
 def expire_orders(now: Now) -> int:
-    """Expire unpaid orders past their hold: stock back on sale, intent cancelled, email queued."""
-    from shop.checkout.orders import expire_unpaid
+    """Expire unpaid orders past their hold: stock back on sale, email queued; then cancel the
+    PaymentIntents of every order whose hold has ended (here or in a web request)."""
+    from shop.checkout.orders import cancel_ended_intents, expire_unpaid
     from shop.payments import gateway
 
-    return len(expire_unpaid(now(), gateway()))
+    expired = len(expire_unpaid(now()))
+    cancel_ended_intents(now(), gateway())
+    return expired
+
+
+def finish_refunds(now: Now) -> int:
+    """Make the refunds recorded as pending through Stripe (key refund-<number>)."""
+    from shop.checkout.refunds import finish_refunds
+    from shop.payments import gateway
+
+    return finish_refunds(now(), gateway())
 
 
 def send_emails(now: Now) -> int:
@@ -70,6 +81,7 @@ class Job:
 JOBS = {
     "expire-orders": Job(expire_orders, crontab(), "unpaid orders expired: {}"),
     "send-emails": Job(send_emails, crontab(), "emails sent: {}"),
+    "finish-refunds": Job(finish_refunds, crontab(), "refunds made: {}"),
     "purge-baskets": Job(purge_baskets, crontab(minute="30", hour="3"), "old baskets deleted: {}"),
 }
 
@@ -151,6 +163,14 @@ def send_soon() -> None:
         queue().tasks["send-emails"]()
     except Exception as exc:  # noqa: BLE001  (the queue is down: the minute's run still sends)
         log.warning("could not ask the jobs to send email now: %s", exc)
+
+
+def run_soon(name: str) -> None:
+    """Ask a worker to run the job now, not at the next minute's run (after a commit)."""
+    try:
+        queue().tasks[name]()
+    except Exception as exc:  # noqa: BLE001  (the queue is down: the minute's run still does it)
+        log.warning("could not ask the jobs to run %s now: %s", name, exc)
 
 
 def run_worker(app: Flask, workers: int) -> None:

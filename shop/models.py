@@ -132,6 +132,40 @@ class Order(db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
     )
 
+    # --- The payment lifecycle (shop.checkout.lifecycle) ---
+    # Declined attempts so far, and what the bank said about the last one.
+    payment_attempts: Mapped[int] = mapped_column(default=0)
+    payment_error: Mapped[str] = mapped_column(String(200), default="")
+    # The hold ended (expired, or too many declines): the jobs cancel the PaymentIntent, since
+    # a web request never waits on Stripe for it.
+    cancel_intent: Mapped[bool] = mapped_column(default=False, index=True)
+    # "" (none), "pending" (recorded, Stripe not yet told) or "refunded" (Stripe has refunded).
+    # Written before Stripe is called, so a crash in between is finished by the jobs.
+    refund_state: Mapped[str] = mapped_column(String(10), default="", index=True)
+    # Why: "admin", "unfulfillable" (paid after its stock was gone) or "outside" (Stripe's
+    # dashboard, or the bank).
+    refund_reason: Mapped[str] = mapped_column(String(20), default="")
+    refunded_pence: Mapped[int] = mapped_column(default=0)
+    refund_requested_at: Mapped[datetime | None] = mapped_column(default=None)
+    refunded_at: Mapped[datetime | None] = mapped_column(default=None)
+    refund_attempts: Mapped[int] = mapped_column(default=0)
+    refund_error: Mapped[str] = mapped_column(String(500), default="")
+    refund_next_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Stripe's dispute status ("needs_response", "won", "lost"…), "" when there is none.
+    dispute_status: Mapped[str] = mapped_column(String(40), default="")
+    dispute_reason: Mapped[str] = mapped_column(String(60), default="")
+
+    @property
+    def needs_attention(self) -> str:
+        """Why staff should look at the order's money, or "" when nothing is wrong."""
+        if self.dispute_status and self.dispute_status not in ("won", "warning_closed"):
+            return f"Disputed by the customer's bank ({self.dispute_status.replace('_', ' ')})"
+        if self.refund_state == "pending" and self.refund_error:
+            return f"Refund not yet made: {self.refund_error}"
+        if self.refund_reason == "unfulfillable":
+            return "Paid after its stock was gone: refunded automatically"
+        return ""
+
 
 class OrderLine(db.Model):
     __tablename__ = "order_lines"

@@ -104,7 +104,18 @@ class StripeGateway:
                     },
                 }
             )
-            self._client.v1.payment_intents.update(intent_id, params={"payment_method": method.id})
+            intent = self._client.v1.payment_intents.update(
+                intent_id, params={"payment_method": method.id}
+            )
+            if intent.status == "requires_payment_method" and getattr(
+                intent, "last_payment_error", None
+            ):
+                # Stripe takes another card after a decline; localstripe cannot (its confirm
+                # refuses an intent whose last charge failed), so say so plainly.
+                raise PaymentError(
+                    "The Stripe sandbox cannot take a second card after a decline (Stripe "
+                    "itself can). Go back to your basket and check out again to try another."
+                )
             self._client.v1.payment_intents.confirm(intent_id)
         except stripe.CardError as exc:
             raise CardDeclined(exc.user_message or "Your card was declined.") from exc
@@ -112,9 +123,16 @@ class StripeGateway:
             raise PaymentError(str(exc.user_message or exc)) from exc
 
     def cancel(self, intent_id: str) -> None:
-        """Cancel an unpaid intent so that it can no longer be paid."""
+        """Cancel an unpaid intent so that it can no longer be paid; cancelled already is done."""
         try:
             self._client.v1.payment_intents.cancel(intent_id)
+        except stripe.InvalidRequestError as exc:
+            try:  # a retried cancel finds its own work done
+                status = self._client.v1.payment_intents.retrieve(intent_id).status
+            except stripe.StripeError:
+                status = ""
+            if status != "canceled":
+                raise PaymentError(str(exc.user_message or exc)) from exc
         except stripe.StripeError as exc:
             raise PaymentError(str(exc.user_message or exc)) from exc
 
@@ -217,16 +235,23 @@ class FakePaymentGateway:
                 f"{intent.status}."
             )
         if card_number in self.DECLINED_CARDS:
-            self._send("payment_intent.payment_failed", intent.as_stripe())
-            raise CardDeclined(self.DECLINED_CARDS[card_number])
+            message = self.DECLINED_CARDS[card_number]
+            self._send(
+                "payment_intent.payment_failed",
+                {**intent.as_stripe(), "last_payment_error": {"code": "card_declined",
+                                                              "message": message}},
+            )
+            raise CardDeclined(message)
         intent.status = "succeeded"
         self._send("payment_intent.succeeded", intent.as_stripe())
 
     def cancel(self, intent_id: str) -> None:
-        """Cancel an unpaid intent; a paid or cancelled one cannot be."""
+        """Cancel an unpaid intent; a paid one cannot be, a cancelled one stays so."""
         self._reach()
         intent = self._intent(intent_id)
-        if intent.status in ("succeeded", "canceled"):
+        if intent.status == "canceled":
+            return
+        if intent.status == "succeeded":
             raise PaymentError(
                 f"You cannot cancel this PaymentIntent because it has a status of "
                 f"{intent.status}."

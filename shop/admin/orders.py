@@ -10,11 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from shop.admin.audit import Actor, record
 from shop.checkout.orders import transition  # the one guarded status change
+from shop.checkout.refunds import request_refund
 from shop.checkout.stock import release_stock
 from shop.extensions import db
+from shop.jobs import run_soon
 from shop.mail import queue_order_email
 from shop.models import Order, OrderStatus
-from shop.payments import PaymentError, gateway
 from shop.search import contains
 from shop.transaction import transaction
 
@@ -23,10 +24,6 @@ REFUNDABLE = (OrderStatus.PAID, OrderStatus.DISPATCHED, OrderStatus.DELIVERED)
 
 class OrderActionRefused(Exception):
     """The order is not in a state that allows this."""
-
-
-class RefundFailed(OrderActionRefused):
-    """Stripe did not make the refund; nothing changed."""
 
 
 def search_orders(
@@ -80,23 +77,21 @@ def mark_delivered(order: Order, actor: Actor, now: datetime) -> None:
 
 
 def refund(order: Order, actor: Actor, now: datetime, restock: bool) -> None:
-    """Refund the whole payment through Stripe and mark the order refunded.
+    """Record the whole payment as to be refunded and mark the order refunded.
 
-    With `restock`, the goods are back (or never left) and go back on sale. The status moves
-    first, inside the transaction, so two clicks cannot refund twice; if Stripe refuses,
-    the transaction rolls back and nothing changes.
+    Stripe is called by the jobs (shop.checkout.refunds), never here: the refund is pending
+    in the database first, so a crash before or after Stripe's answer is finished once. The
+    status moves in the same transaction, so two clicks cannot refund twice. With `restock`,
+    the goods are back (or never left) and go back on sale.
     """
     before = order.status
     with transaction():
         if not transition(order, REFUNDABLE, OrderStatus.REFUNDED):
             raise _refuse(order, "refunded", "paid, dispatched or delivered")
-        try:
-            gateway().refund(order.payment_intent_id or "")
-        except PaymentError as exc:
-            raise RefundFailed(f"Stripe did not refund order {order.number}: {exc}") from exc
+        request_refund(order, "admin", now)
         if restock:
             release_stock(order)
-        queue_order_email(order, "refunded")
         record(actor, "order.refund", "order", order.number,
                {"status": [before, OrderStatus.REFUNDED], "amount_pence": order.total_pence,
                 "restocked": restock}, now)
+    run_soon("finish-refunds")

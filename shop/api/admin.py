@@ -25,7 +25,6 @@ from shop.admin.catalogue import (
 )
 from shop.admin.orders import (
     OrderActionRefused,
-    RefundFailed,
     order_by_number,
     refund,
     search_orders,
@@ -245,21 +244,20 @@ def admin_orders(query: AdminOrderQuery):
 
 @bp.post("/admin/orders/<number>/refund")
 @token_required(role="admin")
-@operation("adminRefundOrder", 200, AdminOrder, (400, 404, 409, 415, 422, 502), bearer=True,
+@operation("adminRefundOrder", 200, AdminOrder, (400, 404, 409, 415, 422), bearer=True,
            body_optional=True)
 def admin_order_refund(number: str, json: Refund):
-    """Refund a paid, dispatched or delivered order through Stripe (admin role only).
+    """Refund a paid, dispatched or delivered order in full (admin role only).
 
-    The whole amount is refunded and the order becomes refunded; {"restock": true} puts the
-    items back on sale. 409 when the order is in another state, 502 when Stripe refuses.
+    The order becomes refunded at once, its refund pending until the background jobs have
+    made it through Stripe; {"restock": true} puts the items back on sale. 409 when the order
+    is in another state.
     """
     order = order_by_number(number)
     if order is None:
         raise Problem(404, f"No order has the number {number!r}.")
     try:
         refund(order, g.api_actor, now(), restock=json.restock)
-    except RefundFailed as exc:
-        raise Problem(502, str(exc)) from None
     except OrderActionRefused as exc:
         raise Problem(409, str(exc)) from None
     return AdminOrder.of(order)

@@ -342,13 +342,19 @@ class AdminOrder(Order):
     paid_at: Timestamp | None
     dispatch_date: date
     address: Address
+    refund_state: Literal["", "pending", "refunded"] = Field(
+        "", description="pending: recorded, the background jobs are making it through Stripe."
+    )
+    refunded_pence: Pence = 0
+    dispute_status: str = Field("", description="Stripe's dispute status; empty when none.")
 
     @classmethod
     def of(cls, order: OrderRow, **extra) -> Self:
         """Staff's view of an order."""
         return super().of(
             order, name=order.name, created_at=order.created_at, paid_at=order.paid_at,
-            dispatch_date=order.dispatch_date,
+            dispatch_date=order.dispatch_date, refund_state=order.refund_state,
+            refunded_pence=order.refunded_pence, dispute_status=order.dispute_status,
             address=Address(line1=order.address_line1, line2=order.address_line2,
                             city=order.city, postcode=order.postcode),
             **extra,

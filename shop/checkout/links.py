@@ -11,7 +11,6 @@ from sqlalchemy import select
 from shop.checkout.orders import expire_unpaid
 from shop.extensions import db
 from shop.models import Order
-from shop.payments import PaymentGateway
 
 
 def _signer() -> URLSafeSerializer:
@@ -35,13 +34,11 @@ def status_url(order: Order, **kwargs) -> str:
     return url_for("checkout.order", number=order.number, token=order_token(order.number), **kwargs)
 
 
-def order_from_link(
-    number: str, token: str, *, now: datetime, payments: PaymentGateway
-) -> Order | None:
+def order_from_link(number: str, token: str, *, now: datetime) -> Order | None:
     """The order a status link names, or None when there is none or the token is not its own
     (so a wrong token looks like no order at all)."""
     order = db.session.scalar(select(Order).where(Order.number == number))
     if order is None or not _token_matches(number, token):
         return None
-    expire_unpaid(now, payments, [order])  # lazily, so a stale reservation never outlives its time
+    expire_unpaid(now, [order])  # lazily, so a stale reservation never outlives its time
     return order

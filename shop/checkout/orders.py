@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -32,13 +32,13 @@ def transition(order: Order, source: Iterable[str], target: str) -> bool:
 
 
 def expire_unpaid(
-    now: datetime,
-    payments: PaymentGateway,
-    orders: Iterable[Order] | None = None,
-    *,
-    early: bool = False,
+    now: datetime, orders: Iterable[Order] | None = None, *, early: bool = False
 ) -> list[Order]:
-    """Expire unpaid orders past their time (or now, if `early`) and release their stock."""
+    """Expire unpaid orders past their time (or now, if `early`) and release their stock.
+
+    Their PaymentIntents are marked to be cancelled by the jobs (cancel_ended_intents): this
+    runs inside web requests too, which never wait on Stripe.
+    """
     if orders is None:
         orders = db.session.scalars(
             select(Order).where(
@@ -52,25 +52,49 @@ def expire_unpaid(
                 order, [OrderStatus.PENDING_PAYMENT], OrderStatus.EXPIRED
             ):
                 release_stock(order)
+                order.cancel_intent = bool(order.payment_intent_id)
                 if not early:  # a superseded order was replaced by the customer: no news to tell
                     queue_order_email(order, "expired")
                 expired.append(order)
-    for order in expired:
-        if order.payment_intent_id:
-            try:  # so that a late payment cannot arrive; if it does, the webhook copes
-                payments.cancel(order.payment_intent_id)
-            except PaymentError:
-                log.warning("could not cancel the PaymentIntent of expired order %s", order.number)
     return expired
 
 
-def supersede_pending(basket_id: int, now: datetime, payments: PaymentGateway) -> list[Order]:
+#: An intent Stripe will not cancel this long after its hold ended is left alone (logged).
+CANCEL_GIVE_UP = timedelta(days=1)
+
+
+def cancel_ended_intents(now: datetime, payments: PaymentGateway) -> int:
+    """Cancel the PaymentIntents of orders whose hold has ended, so they can never be paid.
+
+    Safe to run twice: a cancelled intent is cancelled again harmlessly. An intent Stripe
+    cannot cancel (unreachable, or it was paid meanwhile, which its webhook handles) is tried
+    again at the next run, for a day.
+    """
+    ended = db.session.scalars(
+        select(Order).where(Order.cancel_intent.is_(True)).order_by(Order.id)
+    ).all()
+    cancelled = 0
+    for order in ended:
+        try:
+            payments.cancel(order.payment_intent_id or "")
+        except PaymentError as exc:
+            log.warning("could not cancel the PaymentIntent of expired order %s: %s",
+                        order.number, exc)
+            if now - order.expires_at < CANCEL_GIVE_UP:
+                continue
+            log.error("gave up cancelling the PaymentIntent of order %s", order.number)
+        else:
+            cancelled += 1
+        with transaction():
+            order.cancel_intent = False
+    return cancelled
+
+
+def supersede_pending(basket_id: int, now: datetime) -> list[Order]:
     """Close the basket's earlier unpaid orders: a newer order replaces them."""
     pending = db.session.scalars(
         select(Order).where(
             Order.basket_id == basket_id, Order.status == OrderStatus.PENDING_PAYMENT
         )
     ).all()
-    return expire_unpaid(now, payments, pending, early=True)
-
-
+    return expire_unpaid(now, pending, early=True)

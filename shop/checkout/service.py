@@ -41,7 +41,7 @@ def place_order(
     """
     if basket is not None:
         # A second submission replaces the first order, so its stock is not held twice.
-        supersede_pending(basket.id, now, payments)
+        supersede_pending(basket.id, now)
     priced = price_basket(basket, rule)
     if basket is None or not priced.lines:
         raise BasketNotReady("Your basket is empty.")
@@ -76,7 +76,7 @@ def create_order(
     Prices come from the products as they are now, never from the client. Raises OutOfStock
     (nothing is stored) or PaymentError (the order is closed and its stock released).
     """
-    expire_unpaid(now, payments)  # lazily: stock held by abandoned orders goes back on sale first
+    expire_unpaid(now)  # lazily: stock held by abandoned orders goes back on sale first
     subtotal = goods_subtotal((product.price_pence, quantity) for product, quantity in lines)
     with transaction():
         reserve_stock(lines)

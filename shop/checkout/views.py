@@ -104,7 +104,7 @@ def place():
 
 def _order_or_404(number: str, token: str) -> Order:
     """The order behind a signed status link, or a 404 page."""
-    order = order_from_link(number, token, now=now(), payments=gateway())
+    order = order_from_link(number, token, now=now())
     if order is None:
         abort(404, "We could not find that order. Please use the link from your confirmation.")
     return order
@@ -146,7 +146,8 @@ def pay(number: str):
     try:
         pay_with_test_card(order, card, gateway())
     except CardDeclined as exc:
-        flash(f"{exc} Your basket is kept: go back to the checkout to try another card.", "error")
+        flash(f"{exc} Nothing was charged and your items are still held: try another card.",
+              "error")
         return redirect(status_url(order))
     except PaymentError as exc:
         flash(str(exc), "error")

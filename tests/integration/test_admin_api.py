@@ -269,6 +269,7 @@ def test_orders_are_listed_and_an_admin_refunds_one(app, clock, client, admin_to
     response = call(client, "POST", f"/api/v1/admin/orders/{number}/refund", admin_token,
                     {"restock": True})
     assert response.status_code == 200 and response.get_json()["status"] == "refunded"
+    assert response.get_json()["refund_state"] == "pending"  # made by the jobs
     with app.app_context():
         soap = db.session.scalar(select(Product).where(Product.slug == "kefir-soap-bar"))
         assert soap.stock == 40

@@ -1,4 +1,5 @@
-"""Staff run orders: find them, dispatch (with an email), deliver; admins refund via Stripe."""
+"""Staff run orders: find them, dispatch (with an email), deliver; admins refund, and the jobs
+make the refund through Stripe."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ def act(client: FlaskClient, number: str, action: str, **form) -> str:
                            follow_redirects=True)
     assert response.status_code == 200
     return response.get_data(as_text=True)
+
+
+def finish_refunds(app: Flask) -> str:
+    """One run of the job that makes pending refunds through Stripe; what it printed."""
+    result = app.test_cli_runner().invoke(args=["finish-refunds"])
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def emails(app: Flask) -> list[email.message.EmailMessage]:
@@ -130,7 +138,9 @@ def test_an_admin_refunds_through_stripe_and_restocks_goods_that_never_left(
     assert (stock(app, "kefir-soap-bar"), stock(app, "kefir-recipe-book")) == (38, 2)
     html = act(admin_client, paid, "refund", restock="1")
     assert "is refunded and its items are back in stock" in html
-    assert status(app, paid) == "refunded"
+    assert status(app, paid) == "refunded" and 'data-refund-state="pending"' in html
+    assert _refunds(app, paid) == []  # the request does not call Stripe: the jobs do
+    assert finish_refunds(app) == "Made 1 refunds.\n"
     [refund] = _refunds(app, paid)
     assert refund.amount == 3194 and refund.status == "succeeded"
     assert (stock(app, "kefir-soap-bar"), stock(app, "kefir-recipe-book")) == (40, 3)
@@ -152,6 +162,8 @@ def test_an_order_is_refunded_only_once(app, admin_client: FlaskClient, paid):
     act(admin_client, paid, "refund")
     assert "only paid, dispatched or delivered orders can be refunded" in act(
         admin_client, paid, "refund", restock="1")
+    finish_refunds(app)
+    assert finish_refunds(app) == "Made 0 refunds.\n"
     assert len(_refunds(app, paid)) == 1
     assert stock(app, "kefir-soap-bar") == 38
 
@@ -165,11 +177,16 @@ def test_staff_cannot_refund(app, staff_client: FlaskClient, paid):
     assert status(app, paid) == "paid" and _refunds(app, paid) == []
 
 
-def test_a_refund_stripe_refuses_changes_nothing(app, admin_client: FlaskClient, paid):
+def test_a_refund_stripe_refuses_stays_pending_and_is_flagged_to_staff(
+    app, admin_client: FlaskClient, paid
+):
     with app.app_context():
         order = db.session.scalar(select(Order).where(Order.number == paid))
         order.payment_intent_id = "pi_unknown"  # Stripe has never heard of it
         db.session.commit()
-    html = act(admin_client, paid, "refund", restock="1")
-    assert "Stripe did not refund order" in html
-    assert status(app, paid) == "paid" and stock(app, "kefir-soap-bar") == 38
+    act(admin_client, paid, "refund", restock="1")
+    assert finish_refunds(app) == "Made 0 refunds.\n"
+    html = admin_client.get(f"/admin/orders/{paid}").get_data(as_text=True)
+    assert "data-needs-attention" in html and "Refund not yet made" in html
+    assert status(app, paid) == "refunded"
+    assert not any("has been refunded" in m["Subject"] for m in emails(app))

@@ -154,5 +154,5 @@ def test_stock_an_order_takes_and_gives_back_shows_on_the_product_page_at_once(a
     assert 'data-stock="1"' in stock()  # reserved by the unpaid order
     clock.at += timedelta(minutes=31)
     with app.app_context():
-        assert len(expire_unpaid(clock.now(), gateway())) == 1
+        assert len(expire_unpaid(clock.now())) == 1
     assert 'data-stock="3"' in stock()  # released when it expired unpaid

@@ -31,7 +31,7 @@ def an_order(delivery_pence: int = 395) -> SimpleNamespace:
         id=None, email="ada@example.com", name="Ada", number="KS-000007", lines=lines,
         subtotal_pence=2950, delivery_pence=delivery_pence, total_pence=2950 + delivery_pence,
         address_line1="1 Kefir Lane", city="Bath", postcode="BA1 1AA",
-        delivery_date=date(2026, 11, 26),
+        delivery_date=date(2026, 11, 26), refund_reason="unfulfillable", refunded_pence=None,
     )
 
 

@@ -60,7 +60,7 @@ def outbox(app: Flask) -> list[OutboxEmail]:
         return emails
 
 
-def test_expiry_and_email_run_every_minute_and_the_basket_purge_once_a_day():
+def test_expiry_email_and_refunds_run_every_minute_and_the_basket_purge_once_a_day():
     app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "JOBS_URL": "memory://"})
     huey = queue(app).huey
     runs: dict[str, list[datetime]] = {}
@@ -70,6 +70,7 @@ def test_expiry_and_email_run_every_minute_and_the_basket_purge_once_a_day():
             runs.setdefault(task.name, []).append(minute)
         minute += timedelta(minutes=1)
     assert len(runs["expire-orders"]) == len(runs["send-emails"]) == 24 * 60
+    assert len(runs["finish-refunds"]) == 24 * 60
     assert runs["purge-baskets"] == [datetime(2026, 11, 25, 3, 30)]
 
 
