@@ -159,6 +159,25 @@ class Delivery(BaseModel):
     amount_to_free_pence: Pence = Field(description="How much more to spend for free delivery.")
 
 
+class BasketDiscount(BaseModel):
+    """The discount code applied to the basket, and what it takes off the goods."""
+
+    code: str = Field(examples=["WELCOME10"])
+    kind: Literal["percent", "amount", "free_delivery"]
+    amount_pence: Pence = Field(description="Off the goods (0 for free_delivery, which waives "
+                                            "the delivery fee instead).")
+    label: str = Field("", examples=["10% off"])
+
+
+class DiscountProblem(BaseModel):
+    """A code the customer applied that does not apply now (it stays shown until removed, and
+    checkout removes it with this message)."""
+
+    code: str
+    reason: str = Field(examples=["minimum_spend"])
+    detail: str
+
+
 class Basket(BaseModel):
     """The caller's basket at current prices, with its delivery quote."""
 
@@ -168,11 +187,17 @@ class Basket(BaseModel):
     total_pence: Pence
     count: Pence = Field(0, description="Units in the basket.")
     can_checkout: bool = Field(False, description="False when empty or any line has a problem.")
+    discount: BasketDiscount | None = Field(None, description="The code that applies, if any.")
+    discount_pence: Pence = Field(0, description="Off the goods: total = subtotal − discount "
+                                                 "+ delivery; delivery counts the goods after it.")
+    discount_problem: DiscountProblem | None = Field(
+        None, description="The applied code, when it no longer applies, and why.")
 
     @classmethod
     def of(cls, basket: PricedBasket) -> Self:
         """The API's view of a priced basket."""
         quote = basket.quote
+        discount, refusal = basket.discount, basket.code_refusal
         return cls(
             items=[
                 BasketItem(slug=line.slug, name=line.name, quantity=line.quantity,
@@ -188,7 +213,19 @@ class Basket(BaseModel):
             total_pence=basket.total_pence,
             count=basket.count,
             can_checkout=basket.can_checkout,
+            discount=discount and BasketDiscount(code=discount.code, kind=discount.kind,
+                                                 amount_pence=discount.amount_pence,
+                                                 label=discount.label),
+            discount_pence=basket.discount_pence,
+            discount_problem=refusal and DiscountProblem(code=refusal.code,
+                                                         reason=refusal.reason,
+                                                         detail=refusal.message),
         )
+
+
+class DiscountCodeApply(Input):
+    code: Annotated[str, Field(max_length=64, examples=["WELCOME10"],
+                               description="Any case; spaces around it are ignored.")]
 
 
 class BasketItemAdd(Input):
@@ -243,6 +280,9 @@ class Order(BaseModel):
     total_pence: Pence
     delivery_date: date
     email: str
+    discount_code: str | None = Field(None, examples=["WELCOME10"])
+    discount_pence: Pence = Field(0, description="Off the goods: total = subtotal − discount "
+                                                 "+ delivery.")
 
     @classmethod
     def of(cls, order: OrderRow, **extra) -> Self:
@@ -261,6 +301,8 @@ class Order(BaseModel):
             total_pence=order.total_pence,
             delivery_date=order.delivery_date,
             email=order.email,
+            discount_code=order.discount_code,
+            discount_pence=order.discount_pence,
             **extra,
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.checkout.orders import transition
 from shop.checkout.stock import OutOfStock, release_stock, reserve_stock
+from shop.discounts.service import release_use, retake_use
 from shop.extensions import db
 from shop.mail import queue_order_email
 from shop.models import BasketLine, Order, OrderStatus, StripeEvent
@@ -79,6 +80,7 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
                 "order %s was paid after expiry and its stock is gone: refund it", order.number
             )
             return "paid-without-stock"
+        retake_use(order, now)
         transition(order, [order.status], OrderStatus.PENDING_PAYMENT)
     if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAID):
         return "no-change"
@@ -93,4 +95,5 @@ def _payment_failed(order: Order, intent: dict, now: datetime) -> str:
     if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAYMENT_FAILED):
         return "no-change"
     release_stock(order)
+    release_use(order)
     return "payment-failed"

@@ -31,6 +31,7 @@ class Reason(StrEnum):
     """Why a code does not apply: each is named in the refusal (SPEC §2's 422)."""
 
     EMPTY = "empty"
+    EMPTY_BASKET = "empty_basket"
     UNKNOWN = "unknown"
     INACTIVE = "inactive"
     NOT_STARTED = "not_started"
