@@ -206,3 +206,19 @@ def test_staff_edit_and_deactivate_a_code_and_the_audit_log_keeps_both(app, staf
 
 def test_an_unknown_code_page_is_a_404(staff_client):
     assert staff_client.get("/admin/discounts/NOPE").status_code == 404
+
+
+@pytest.mark.usefixtures("stripe_webhooks")
+def test_the_code_page_lists_its_orders_and_the_order_page_names_the_code(app, staff_client):
+    create_discount(app, "SORRY5", "amount", 500)
+    shopper = app.test_client()
+    shopper.post("/api/v1/basket/items", json={"slug": "kefir-soap-bar", "quantity": 2})
+    shopper.post("/api/v1/basket/discount", json={"code": "sorry5"})
+    number = shopper.post("/api/v1/checkout", json={
+        "email": "ada@example.com", "name": "Ada",
+        "address": {"line1": "1 Lane", "city": "Bath", "postcode": "BA1 1AA"},
+    }).get_json()["order"]["number"]
+    code_page = staff_client.get("/admin/discounts/SORRY5").get_data(as_text=True)
+    assert number in code_page and "ada@example.com" in code_page
+    order_page = staff_client.get(f"/admin/orders/{number}").get_data(as_text=True)
+    assert "SORRY5" in order_page and "−£5.00" in order_page

@@ -341,3 +341,19 @@ def test_the_basket_form_without_its_csrf_token_changes_nothing(app, client):
     add(client, KIT)
     assert client.post("/basket/discount", data={"code": "WELCOME10"}).status_code == 400
     assert basket_codes(app) == [None]
+
+
+@pytest.mark.usefixtures("stripe_webhooks")
+def test_a_failed_payment_gives_the_use_back(app, client, clock):
+    from shop.checkout.payment_events import handle_stripe_event
+
+    create_discount(app, "ONE", "amount", 100, max_uses=1)
+    add(client, CASE)
+    apply(client, "ONE")
+    intent = client.post("/api/v1/checkout", json=DETAILS).get_json()["payment"][
+        "payment_intent_id"]
+    assert uses(app, "ONE") == 1
+    with app.app_context():
+        outcome = handle_stripe_event({"id": "evt_failed", "type": "payment_intent.payment_failed",
+                                       "data": {"object": {"id": intent}}}, clock.now())
+    assert outcome == "payment-failed" and uses(app, "ONE") == 0
