@@ -357,3 +357,14 @@ def test_a_failed_payment_gives_the_use_back(app, client, clock):
         outcome = handle_stripe_event({"id": "evt_failed", "type": "payment_intent.payment_failed",
                                        "data": {"object": {"id": intent}}}, clock.now())
     assert outcome == "payment-failed" and uses(app, "ONE") == 0
+
+
+@pytest.mark.usefixtures("stripe_webhooks")
+def test_a_code_inside_its_window_is_used_at_checkout(app, client, clock):
+    create_discount(app, "WINDOW", "percent", 10, starts_at=clock.at - timedelta(seconds=1),
+                    ends_at=clock.at + timedelta(seconds=1), max_uses=1)
+    add(client, CASE)
+    apply(client, "WINDOW")
+    order = client.post("/api/v1/checkout", json=DETAILS).get_json()["order"]
+    assert (order["discount_code"], order["discount_pence"]) == ("WINDOW", 295)
+    assert uses(app, "WINDOW") == 1
