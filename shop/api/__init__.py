@@ -18,7 +18,7 @@ limiter.shared_limit(_api_rate_limit, scope="api")(bp)
 
 from shop.api import (  # noqa: E402,F401  (views register on bp)
     admin,
-    admin_discounts,  # noqa: E402,F401  (discount codes, staff's API)
+    admin_discounts,
     admin_reports,
     basket,
     orders,
