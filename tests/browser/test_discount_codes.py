@@ -54,3 +54,35 @@ def test_a_code_moves_the_basket_under_free_delivery_and_the_order_carries_it(
     body = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(
         ("plain",)).get_content()
     assert "Discount (WELCOME10)   -£2.77" in body and "Total   £28.88" in body
+
+
+def test_staff_create_a_code_that_a_customer_then_uses(
+    page: Page, live_server: str, staff_user: str
+):
+    from tests.browser.test_admin import sign_in
+
+    sign_in(page, live_server, staff_user)
+    page.get_by_role("link", name="Discounts").click()
+    page.get_by_role("link", name="Create a code").click()
+    page.get_by_label("Code", exact=True).fill("sorry5")
+    page.get_by_label("An amount off the goods").check()
+    page.get_by_label("Amount off (£)").fill("0")
+    page.get_by_role("button", name="Create code").click()
+    expect(page.get_by_role("alert")).to_contain_text("nothing was saved")
+    expect(page.locator("#value-error")).to_contain_text("must be from 1p")
+    page.get_by_label("Amount off (£)").fill("5")
+    page.get_by_role("button", name="Create code").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("SORRY5")
+    expect(page.locator("[data-uses]")).to_have_text("0")
+
+    page.goto(live_server + "/products/kefir-soap-bar")
+    page.get_by_role("button", name="Add to basket: Kefir & Oat Soap Bar").click()
+    expect(page.get_by_role("link", name="View basket")).to_be_visible()
+    page.goto(live_server + "/basket")
+    page.get_by_label("Discount code").fill("Sorry5")
+    page.get_by_role("button", name="Apply").click()
+    summary = page.get_by_role("region", name="Order summary")
+    expect(summary.locator("[data-discount]")).to_have_text("−£5.00")
+    expect(summary.locator("[data-total]")).to_have_text("£5.45")  # £6.50 − £5.00 + £3.95
+    page.get_by_role("button", name="Remove discount code").click()
+    expect(summary.locator("[data-total]")).to_have_text("£10.45")
