@@ -73,6 +73,8 @@ AUDITED_PAGES = [
     # Live chat without JavaScript; the chat dialog and a conversation's page are audited in
     # tests/audit/test_chat_audits.py (they need a click, or a conversation's token).
     Target("support", "/support/", indexable=False),
+    Target("discount codes", "/admin/discounts/", indexable=False, admin=True),
+    Target("new discount code", "/admin/discounts/new", indexable=False, admin=True),
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its

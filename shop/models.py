@@ -66,6 +66,9 @@ class Basket(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The discount code the customer applied (upper-case), kept even when it stops applying so
+    # that the basket can say so rather than silently change a price already shown.
+    discount_code: Mapped[str | None] = mapped_column(String(32), default=None)
 
     lines: Mapped[list[BasketLine]] = relationship(
         back_populates="basket", cascade="all, delete-orphan", order_by="BasketLine.id"
@@ -127,6 +130,9 @@ class Order(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The code and what it took off the goods: total = subtotal - discount + delivery.
+    discount_code: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
+    discount_pence: Mapped[int] = mapped_column(default=0)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

@@ -127,3 +127,12 @@ def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> st
             return number
         time.sleep(0.1)
     raise AssertionError(f"{number} was not paid after 15 s")
+
+
+def create_discount(app: Flask, code: str, kind: str, value: int = 0, **terms) -> None:
+    """Store a discount code (terms as the DiscountCode columns: max_uses, ends_at, …)."""
+    from shop.discounts.models import DiscountCode
+
+    with app.app_context():
+        db.session.add(DiscountCode(code=code.upper(), kind=kind, value=value, **terms))
+        db.session.commit()

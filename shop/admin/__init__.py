@@ -18,6 +18,7 @@ from shop.admin.views import (  # noqa: E402,F401
     products,
     users,
 )
+from shop.admin.views import discounts as discount_views  # noqa: E402,F401
 
 # Aliased: shop.admin.dispatch and shop.admin.reports name the modules these views call.
 from shop.admin.views import dispatch as dispatch_views  # noqa: E402,F401

@@ -16,4 +16,11 @@ def _api_rate_limit() -> str:
 # problem+json (shop.errors) with Retry-After.
 limiter.shared_limit(_api_rate_limit, scope="api")(bp)
 
-from shop.api import admin, admin_reports, basket, orders, views  # noqa: E402,F401  (views register on bp)
+from shop.api import (  # noqa: E402,F401  (views register on bp)
+    admin,
+    admin_discounts,
+    admin_reports,
+    basket,
+    orders,
+    views,
+)

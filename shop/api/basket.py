@@ -10,10 +10,19 @@ from __future__ import annotations
 from flask import url_for
 
 from shop.api import bp
-from shop.api.schemas import AtQuery, Basket, BasketItemAdd, BasketItemUpdate, DeliveryEstimate
+from shop.api.schemas import (
+    AtQuery,
+    Basket,
+    BasketItemAdd,
+    BasketItemUpdate,
+    DeliveryEstimate,
+    DiscountCodeApply,
+)
 from shop.api.spec import link, operation
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
 from shop.basket.service import LineChange, add_item, remove_item, set_quantity
+from shop.discounts.basket import apply_code, remove_code
+from shop.discounts.service import DiscountRefused
 from shop.domain.basket import BasketError
 from shop.errors import Problem
 from shop.web import delivery_estimate, delivery_rule, now
@@ -82,3 +91,28 @@ def delivery_estimate_at(query: AtQuery):
     """Dispatch and delivery dates for an order placed at `at` (default now)."""
     at = query.at or now()
     return DeliveryEstimate.of(delivery_estimate(at), at)
+
+
+@bp.post("/basket/discount")
+@operation("applyBasketDiscount", 200, Basket, (400, 415, 422))
+def apply_basket_discount(json: DiscountCodeApply):
+    """Apply a discount code (any case) to the basket; one code per order replaces another.
+
+    422 names why a code does not apply in `reason`: unknown, not_started, ended,
+    minimum_spend, used_up, already_used, inactive, empty or empty_basket; nothing changes.
+    """
+    try:
+        change = apply_code(current_basket(), json.code, now(), delivery_rule())
+    except DiscountRefused as exc:
+        refusal = exc.refusal
+        raise Problem(422, refusal.message, extra={
+            "errors": {"code": refusal.message}, "reason": refusal.reason}) from None
+    return _changed(change)
+
+
+@bp.delete("/basket/discount")
+@operation("removeBasketDiscount", 200, Basket)
+def remove_basket_discount():
+    """Take the discount code off the basket (nothing to do when none is applied)."""
+    change = remove_code(current_basket(), now(), delivery_rule())
+    return _changed(change) if change else Basket.of(current_priced_basket())

@@ -18,7 +18,7 @@ from shop.domain.basket import PricedBasket
 from shop.domain.chat import ChatStatus as ChatState
 from shop.domain.delivery import DeliveryEstimate as Estimate
 from shop.domain.delivery import day_label, estimate_label
-from shop.domain.fields import Input, Instant, Query, Timestamp, text, whole_number
+from shop.domain.fields import Ignored, Input, Instant, Query, Timestamp, text, whole_number
 from shop.models import Order as OrderRow
 from shop.models import OrderStatus
 from shop.models import Product as ProductRow
@@ -159,6 +159,25 @@ class Delivery(BaseModel):
     amount_to_free_pence: Pence = Field(description="How much more to spend for free delivery.")
 
 
+class BasketDiscount(BaseModel):
+    """The discount code applied to the basket, and what it takes off the goods."""
+
+    code: str = Field(examples=["WELCOME10"])
+    kind: Literal["percent", "amount", "free_delivery"]
+    amount_pence: Pence = Field(description="Off the goods (0 for free_delivery, which waives "
+                                            "the delivery fee instead).")
+    label: str = Field("", examples=["10% off"])
+
+
+class DiscountProblem(BaseModel):
+    """A code the customer applied that does not apply now (it stays shown until removed, and
+    checkout removes it with this message)."""
+
+    code: str
+    reason: str = Field(examples=["minimum_spend"])
+    detail: str
+
+
 class Basket(BaseModel):
     """The caller's basket at current prices, with its delivery quote."""
 
@@ -168,11 +187,17 @@ class Basket(BaseModel):
     total_pence: Pence
     count: Pence = Field(0, description="Units in the basket.")
     can_checkout: bool = Field(False, description="False when empty or any line has a problem.")
+    discount: BasketDiscount | None = Field(None, description="The code that applies, if any.")
+    discount_pence: Pence = Field(0, description="Off the goods: total = subtotal − discount "
+                                                 "+ delivery; delivery counts the goods after it.")
+    discount_problem: DiscountProblem | None = Field(
+        None, description="The applied code, when it no longer applies, and why.")
 
     @classmethod
     def of(cls, basket: PricedBasket) -> Self:
         """The API's view of a priced basket."""
         quote = basket.quote
+        discount, refusal = basket.discount, basket.code_refusal
         return cls(
             items=[
                 BasketItem(slug=line.slug, name=line.name, quantity=line.quantity,
@@ -188,7 +213,19 @@ class Basket(BaseModel):
             total_pence=basket.total_pence,
             count=basket.count,
             can_checkout=basket.can_checkout,
+            discount=discount and BasketDiscount(code=discount.code, kind=discount.kind,
+                                                 amount_pence=discount.amount_pence,
+                                                 label=discount.label),
+            discount_pence=basket.discount_pence,
+            discount_problem=refusal and DiscountProblem(code=refusal.code,
+                                                         reason=refusal.reason,
+                                                         detail=refusal.message),
         )
+
+
+class DiscountCodeApply(Input):
+    code: Annotated[str, Field(max_length=64, examples=["WELCOME10"],
+                               description="Any case; spaces around it are ignored.")]
 
 
 class BasketItemAdd(Input):
@@ -243,6 +280,9 @@ class Order(BaseModel):
     total_pence: Pence
     delivery_date: date
     email: str
+    discount_code: str | None = Field(None, examples=["WELCOME10"])
+    discount_pence: Pence = Field(0, description="Off the goods: total = subtotal − discount "
+                                                 "+ delivery.")
 
     @classmethod
     def of(cls, order: OrderRow, **extra) -> Self:
@@ -261,6 +301,8 @@ class Order(BaseModel):
             total_pence=order.total_pence,
             delivery_date=order.delivery_date,
             email=order.email,
+            discount_code=order.discount_code,
+            discount_pence=order.discount_pence,
             **extra,
         )
 
@@ -426,3 +468,83 @@ class SalesReport(BaseModel):
             average_order_pence=sales.average_order_pence,
             free_delivery_share=sales.free_delivery_share,
         )
+
+
+# --- Admin discount codes ----------------------------------------------------------------------
+
+DiscountKind = Literal["percent", "amount", "free_delivery"]
+DiscountCodeText = Annotated[str, Field(max_length=32, examples=["WELCOME10"],
+                                        description="3–32 letters, digits, - or _; any case.")]
+
+
+class AdminDiscountUpdate(Input):
+    """Any of a code's terms; what is not sent keeps its value (null clears an optional one)."""
+
+    code: DiscountCodeText = None
+    kind: DiscountKind = None
+    value: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        None, description="1–100 for percent, pence for amount, 0 or absent for free_delivery.")
+    min_subtotal_pence: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
+        None, description="Goods before the discount must reach this.")
+    starts_at: Instant | None = Field(None, description="RFC 3339; works from this instant.")
+    ends_at: Instant | None = Field(None, description="RFC 3339; works until just before it.")
+    max_uses: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description="Total uses by orders; null for no limit.")
+    once_per_customer: bool = Field(None, description="Once per customer email (any case).")
+    active: bool = None
+    note: text(200) = Field(None, description="For staff: what the code is for.")
+    uses: Ignored
+    orders: Ignored
+    revenue_pence: Ignored
+    discount_given_pence: Ignored
+
+
+class AdminDiscountCreate(AdminDiscountUpdate):
+    """A new code: code and kind are required."""
+
+    code: DiscountCodeText
+    kind: DiscountKind
+
+
+class AdminDiscount(BaseModel):
+    """A discount code as staff see it, with how it has sold."""
+
+    code: str
+    kind: DiscountKind
+    value: Pence
+    min_subtotal_pence: Pence
+    starts_at: Timestamp | None
+    ends_at: Timestamp | None
+    max_uses: Annotated[int, Field(ge=1)] | None
+    once_per_customer: bool
+    active: bool
+    uses: Pence = Field(description="Uses held by placed orders (unpaid ones until they expire).")
+    note: str = ""
+    orders: Pence = Field(0, description="Paid, dispatched and delivered orders with the code.")
+    revenue_pence: Pence = Field(0, description="Those orders' totals.")
+    discount_given_pence: Pence = Field(0, description="What the code took off those orders.")
+
+    @classmethod
+    def of(cls, code, sales=None) -> Self:
+        """Staff's view of a stored code (shop.discounts.models.DiscountCode) and its sales."""
+        return cls(
+            code=code.code, kind=code.kind, value=code.value,
+            min_subtotal_pence=code.min_subtotal_pence, starts_at=code.starts_at,
+            ends_at=code.ends_at, max_uses=code.max_uses,
+            once_per_customer=code.once_per_customer, active=code.active, uses=code.uses,
+            note=code.note,
+            orders=sales.orders if sales else 0,
+            revenue_pence=sales.revenue_pence if sales else 0,
+            discount_given_pence=sales.discount_pence if sales else 0,
+        )
+
+
+class AdminDiscountList(Listing):
+    items: list[AdminDiscount]
+
+
+class AdminDiscountQuery(Query):
+    q: str = Field("", max_length=32, description="Part of a code.")
+    active: TrueOrFalse = Field(None, description="Only active (true) or inactive (false) ones.")
+    page: Page = 1
+    per_page: Annotated[int, Field(ge=1, le=100)] = 50

@@ -38,7 +38,7 @@ def current_priced_basket() -> PricedBasket:
     """This visitor's basket at current prices with its delivery quote (priced once a
     request: the page and the header's count share it)."""
     if "priced_basket" not in g:
-        g.priced_basket = price_basket(current_basket(), delivery_rule())
+        g.priced_basket = price_basket(current_basket(), delivery_rule(), now())
     return g.priced_basket
 
 

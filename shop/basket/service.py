@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import Insert, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from shop.discounts.service import Offer, offer_for
 from shop.domain.basket import (
     MAX_QUANTITY,
     NotEnoughStock,
@@ -107,7 +109,7 @@ def add_item(
             raise NotEnoughStock(over_limit(product.name, product.stock, have))
         # A basket this add made holds just this line: nothing to read back.
         priced = (price_lines([(product, new_quantity)], rule) if new_basket
-                  else price_basket(basket, rule))
+                  else price_basket(basket, rule, now))
         change = LineChange(basket, basket.token, product.slug, product.name, new_quantity, priced)
     return change
 
@@ -189,7 +191,7 @@ def set_quantity(
         )
         basket.updated_at = now
         change = LineChange(basket, basket.token, product.slug, product.name, quantity,
-                            price_basket(basket, rule))
+                            price_basket(basket, rule, now))
     return change
 
 
@@ -203,12 +205,20 @@ def _remove(basket: Basket, line: BasketLine, now: datetime, rule: DeliveryRule)
         db.session.execute(delete(BasketLine).where(BasketLine.id == line.id))
         basket.updated_at = now
         change = LineChange(basket, basket.token, line.product.slug, line.product.name, 0,
-                            price_basket(basket, rule))
+                            price_basket(basket, rule, now))
     return change
 
 
-def price_basket(basket: Basket | None, rule: DeliveryRule) -> PricedBasket:
-    """Price a basket line by line at current prices and quote its delivery."""
+def price_basket(
+    basket: Basket | None,
+    rule: DeliveryRule,
+    now: datetime | None = None,
+    *,
+    email: str | None = None,
+    code: str | None = None,
+) -> PricedBasket:
+    """Price a basket line by line at current prices, apply its discount code (or `code`) at
+    `now` for `email` when known, and quote delivery on the goods after the discount."""
     if basket is None:
         return price_lines([], rule)
     rows = db.session.execute(
@@ -217,11 +227,16 @@ def price_basket(basket: Basket | None, rule: DeliveryRule) -> PricedBasket:
         .where(BasketLine.basket_id == basket.id)
         .order_by(BasketLine.id)
     )
-    return price_lines(rows, rule)
+    code = code or basket.discount_code
+    offer = offer_for(code, now or current_app.config["CLOCK"].now(), email) if code else None
+    return price_lines(rows, rule, offer)
 
 
-def price_lines(lines: Iterable[tuple[Product, int]], rule: DeliveryRule) -> PricedBasket:
-    """Price (product, quantity) pairs at the products' current prices and quote delivery."""
+def price_lines(
+    lines: Iterable[tuple[Product, int]], rule: DeliveryRule, offer: Offer | None = None
+) -> PricedBasket:
+    """Price (product, quantity) pairs at the products' current prices, apply `offer` and
+    quote delivery."""
     return PricedBasket.of(
         (
             PricedLine(
@@ -237,4 +252,5 @@ def price_lines(lines: Iterable[tuple[Product, int]], rule: DeliveryRule) -> Pri
             for product, quantity in lines
         ),
         rule,
+        offer,
     )

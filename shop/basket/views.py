@@ -9,6 +9,8 @@ from flask import flash, redirect, render_template, request, url_for
 from shop.basket import bp
 from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
 from shop.basket.service import add_item, remove_item, set_quantity
+from shop.discounts.basket import apply_code, remove_code
+from shop.discounts.service import DiscountRefused
 from shop.domain.basket import MAX_QUANTITY, BasketError, InvalidQuantity, check_quantity
 from shop.web import delivery_estimate, delivery_rule, now
 
@@ -87,4 +89,29 @@ def remove(slug: str):
         return _back_to_basket()
     remember_basket(change)
     flash(f"Removed {change.name} from your basket.", "success")
+    return _back_to_basket()
+
+
+@bp.post("/basket/discount")
+def apply_discount():
+    """Apply the discount code typed into the basket's field."""
+    try:
+        change = apply_code(current_basket(), request.form.get("code", "")[:200], now(),
+                            delivery_rule())
+    except DiscountRefused as exc:
+        flash(exc.detail, "error")
+        return _back_to_basket()
+    remember_basket(change)
+    discount = change.priced.discount
+    flash(f"Code {discount.code} applied: {discount.label}.", "success")
+    return _back_to_basket()
+
+
+@bp.post("/basket/discount/remove")
+def remove_discount():
+    """Take the discount code off the basket."""
+    change = remove_code(current_basket(), now(), delivery_rule())
+    if change is not None:
+        remember_basket(change)
+        flash("Discount code removed.", "success")
     return _back_to_basket()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from shop.checkout.stock import release_stock
+from shop.discounts.service import release_use
 from shop.extensions import db
 from shop.mail import queue_order_email
 from shop.models import Order, OrderStatus
@@ -53,6 +54,7 @@ def expire_unpaid(
             ):
                 release_stock(order)
                 order.cancel_intent = bool(order.payment_intent_id)
+                release_use(order)
                 if not early:  # a superseded order was replaced by the customer: no news to tell
                     queue_order_email(order, "expired")
                 expired.append(order)

@@ -13,6 +13,7 @@ from shop.admin.audit import Actor, record
 from shop.checkout.orders import transition
 from shop.checkout.refunds import PENDING, REFUNDED, complete_refund, request_refund
 from shop.checkout.stock import OutOfStock, release_stock, reserve_stock
+from shop.discounts.service import release_use, retake_use
 from shop.extensions import db
 from shop.jobs import run_soon
 from shop.mail import queue_order_email
@@ -98,6 +99,7 @@ def _payment_succeeded(order: Order, intent: dict, now: datetime) -> str:
             reserve_stock((line.product, line.quantity) for line in order.lines)
         except OutOfStock:
             return _refund_unfulfillable(order, now)
+        retake_use(order, now)
         transition(order, [order.status], OrderStatus.PENDING_PAYMENT)
     if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAID):
         return "no-change"
@@ -143,6 +145,7 @@ def _payment_failed(order: Order, intent: dict, now: datetime) -> str:
         return "no-change"
     release_stock(order)
     order.cancel_intent = True  # so that no sixth card can pay it
+    release_use(order)
     return "payment-failed"
 
 
@@ -151,6 +154,7 @@ def _payment_canceled(order: Order, intent: dict, now: datetime) -> str:
     if not transition(order, [OrderStatus.PENDING_PAYMENT], OrderStatus.PAYMENT_FAILED):
         return "no-change"  # usually our own cancel, of an order that has already ended
     release_stock(order)
+    release_use(order)
     return "payment-failed"
 
 

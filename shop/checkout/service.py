@@ -11,8 +11,10 @@ from flask import current_app
 from shop.basket.service import price_basket
 from shop.checkout.orders import expire_unpaid, supersede_pending
 from shop.checkout.stock import release_stock, reserve_stock
+from shop.discounts.service import DiscountRefused, release_use, reserve_use
 from shop.domain.customer import Customer
 from shop.domain.delivery import DeliveryEstimate, DeliveryRule, goods_subtotal
+from shop.domain.discounts import Discount
 from shop.extensions import db
 from shop.models import Basket, Order, OrderLine, OrderStatus, Product
 from shop.payments import PaymentError, PaymentGateway
@@ -23,6 +25,11 @@ log = logging.getLogger(__name__)
 
 class BasketNotReady(Exception):
     """The basket is empty, or a line in it cannot be sold as it stands."""
+
+
+class DiscountNoLongerApplies(BasketNotReady):
+    """The basket's code stopped applying: it is taken off, and the customer sees the new
+    total before paying it (never a price other than the one the basket showed)."""
 
 
 def place_order(
@@ -42,21 +49,36 @@ def place_order(
     if basket is not None:
         # A second submission replaces the first order, so its stock is not held twice.
         supersede_pending(basket.id, now)
-    priced = price_basket(basket, rule)
+    # The code is checked again here, for this customer's email (once-per-customer codes).
+    priced = price_basket(basket, rule, now, email=customer.email)
     if basket is None or not priced.lines:
         raise BasketNotReady("Your basket is empty.")
     if not priced.can_checkout:
         raise BasketNotReady(" ".join(priced.problems))
-    return create_order(
-        customer,
-        # price_basket loaded these products: the session hands back the same objects.
-        [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines],
-        delivery_pence=priced.quote.price_pence,
-        dispatch_date=estimate.dispatch_date,
-        delivery_date=estimate.delivery_date,
-        now=now,
-        payments=payments,
-        basket_id=basket.id,
+    if priced.code_refusal is not None:
+        _drop_code(basket, priced.code_refusal.message)
+    try:
+        return create_order(
+            customer,
+            # price_basket loaded these products: the session hands back the same objects.
+            [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines],
+            delivery_pence=priced.quote.price_pence,
+            dispatch_date=estimate.dispatch_date,
+            delivery_date=estimate.delivery_date,
+            now=now,
+            payments=payments,
+            basket_id=basket.id,
+            discount=priced.discount,
+        )
+    except DiscountRefused as exc:  # someone took the last use between the basket and now
+        _drop_code(basket, exc.refusal.message)
+
+
+def _drop_code(basket: Basket, why: str) -> None:
+    with transaction():
+        basket.discount_code = None
+    raise DiscountNoLongerApplies(
+        f"{why} We have taken the code off your basket: please check the new total."
     )
 
 
@@ -70,14 +92,18 @@ def create_order(
     *,
     payments: PaymentGateway,
     basket_id: int | None = None,
+    discount: Discount | None = None,
 ) -> Order:
-    """Reserve the stock and record a pending order, then open its PaymentIntent.
+    """Reserve the stock (and a use of the discount code) and record a pending order, then open
+    its PaymentIntent.
 
     Prices come from the products as they are now, never from the client. Raises OutOfStock
-    (nothing is stored) or PaymentError (the order is closed and its stock released).
+    or DiscountRefused (nothing is stored) or PaymentError (the order is closed and its stock
+    and code use released).
     """
     expire_unpaid(now)  # lazily: stock held by abandoned orders goes back on sale first
     subtotal = goods_subtotal((product.price_pence, quantity) for product, quantity in lines)
+    off = discount.amount_pence if discount else 0
     with transaction():
         reserve_stock(lines)
         order = Order(
@@ -90,7 +116,9 @@ def create_order(
             postcode=customer.postcode,
             subtotal_pence=subtotal,
             delivery_pence=delivery_pence,
-            total_pence=subtotal + delivery_pence,
+            total_pence=subtotal - off + delivery_pence,
+            discount_code=discount.code if discount else None,
+            discount_pence=off,
             dispatch_date=dispatch_date,
             delivery_date=delivery_date,
             basket_id=basket_id,
@@ -110,6 +138,9 @@ def create_order(
         db.session.add(order)
         db.session.flush()
         order.number = f"KS-{order.id:06d}"
+        if discount is not None:
+            # In the stock's transaction: a refused use leaves no stock taken, and no order.
+            reserve_use(discount, order, now)
     # The order is committed before Stripe is called: no lock is held across the network.
     try:
         intent = payments.create_intent(order.total_pence, order.number)
@@ -118,6 +149,7 @@ def create_order(
         with transaction():
             order.status = OrderStatus.PAYMENT_FAILED
             release_stock(order)
+            release_use(order)
         raise
     with transaction():
         order.payment_intent_id = intent.id

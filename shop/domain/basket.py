@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from shop.domain.delivery import DeliveryQuote, DeliveryRule, goods_subtotal, quote_delivery
+from shop.domain.delivery import DeliveryQuote, DeliveryRule, goods_subtotal
+from shop.domain.discounts import Discount, Refusal, quote_with_discount
 
 #: The most units of one product a basket line (and so an order line) may hold.
 MAX_QUANTITY = 99
@@ -100,24 +101,44 @@ class PricedLine:
 
 @dataclass(frozen=True)
 class PricedBasket:
-    """A basket's lines at current prices with the delivery quote: what checkout charges."""
+    """A basket's lines at current prices, any discount code, and the delivery quote on the
+    goods after the discount: what checkout charges."""
 
     lines: tuple[PricedLine, ...]
     quote: DeliveryQuote
+    discount: Discount | None = None
+    #: A code the customer applied that does not apply now, and why: shown, never dropped.
+    code_refusal: Refusal | None = None
 
     @classmethod
-    def of(cls, lines: Iterable[PricedLine], rule: DeliveryRule) -> PricedBasket:
-        """Total the lines and quote their delivery under `rule`."""
+    def of(
+        cls,
+        lines: Iterable[PricedLine],
+        rule: DeliveryRule,
+        offer: Callable[[int], Discount | Refusal] | None = None,
+    ) -> PricedBasket:
+        """Total the lines, apply `offer` (the code's rule for a goods subtotal), and quote
+        delivery on what is left under `rule`."""
         lines = tuple(lines)
         subtotal = goods_subtotal((line.unit_price_pence, line.quantity) for line in lines)
-        return cls(lines, quote_delivery(subtotal, rule))
+        result = offer(subtotal) if offer is not None else None
+        discount = result if isinstance(result, Discount) else None
+        refusal = result if isinstance(result, Refusal) else None
+        return cls(lines, quote_with_discount(subtotal, discount, rule), discount, refusal)
 
     @property
     def subtotal_pence(self) -> int:
-        return self.quote.subtotal_pence
+        """The goods before any discount."""
+        return self.quote.subtotal_pence + self.discount_pence
+
+    @property
+    def discount_pence(self) -> int:
+        """What the code takes off the goods."""
+        return self.discount.amount_pence if self.discount else 0
 
     @property
     def total_pence(self) -> int:
+        """Goods − discount + delivery."""
         return self.quote.total_pence
 
     @property

@@ -54,6 +54,9 @@ def test_a_new_visitor_has_an_empty_basket_and_no_cookie(client: FlaskClient):
         "total_pence": 395,
         "count": 0,
         "can_checkout": False,
+        "discount": None,
+        "discount_pence": 0,
+        "discount_problem": None,
     }
     assert "Set-Cookie" not in response.headers or "basket=" not in response.headers["Set-Cookie"]
 

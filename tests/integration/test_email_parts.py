@@ -29,9 +29,10 @@ def an_order(delivery_pence: int = 395) -> SimpleNamespace:
              SimpleNamespace(quantity=1, product_name="Kefir <Soap> & Bar", line_total_pence=550)]
     return SimpleNamespace(
         id=None, email="ada@example.com", name="Ada", number="KS-000007", lines=lines,
-        subtotal_pence=2950, delivery_pence=delivery_pence, total_pence=2950 + delivery_pence,
+        subtotal_pence=2950, delivery_pence=delivery_pence, total_pence=2950 - 295 + delivery_pence,
         address_line1="1 Kefir Lane", city="Bath", postcode="BA1 1AA",
         delivery_date=date(2026, 11, 26), refund_reason="unfulfillable", refunded_pence=None,
+        discount_code="WELCOME10", discount_pence=295,
     )
 
 
@@ -73,9 +74,11 @@ def test_the_confirmation_shows_its_lines_and_totals_in_a_table(app, clock):
     [message] = sent_messages(app, clock)
     text, html = parts(message)
     assert '<th scope="col"' in html and "<tfoot>" in html
-    assert re.search(r"Total</th><td[^>]*>£29\.50</td>", html)
+    assert re.search(r"Total</th><td[^>]*>£26\.55</td>", html)
     assert re.search(r"Next-day delivery</th><td[^>]*>FREE</td>", html)
-    assert "Total   £29.50" in text and "Next-day delivery   FREE" in text
+    assert "Total   £26.55" in text and "Next-day delivery   FREE" in text
+    assert re.search(r"Discount \(WELCOME10\)</th><td[^>]*>-£2\.95</td>", html)
+    assert "Discount (WELCOME10)   -£2.95" in text
 
 
 def test_an_email_written_as_text_gets_the_html_layout_with_its_text_escaped(app, clock):

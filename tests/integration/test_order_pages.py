@@ -84,6 +84,8 @@ def test_the_api_gives_the_same_order_as_json(client: FlaskClient, order_link):
         "total_pence": 1695,
         "delivery_date": "2026-11-26",
         "email": "bob@example.com",
+        "discount_code": None,
+        "discount_pence": 0,
     }
 
 

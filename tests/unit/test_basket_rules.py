@@ -155,4 +155,5 @@ def test_the_basket_rules_import_no_framework():
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     roots = {name.split(".")[0] for name in imported}
     assert roots <= {"__future__", "collections", "dataclasses", "shop"}
-    assert {name for name in imported if name.startswith("shop")} <= {"shop.domain.delivery"}
+    assert {name for name in imported if name.startswith("shop")} <= {"shop.domain.delivery",
+                                                                   "shop.domain.discounts"}
