@@ -374,7 +374,7 @@ def _quantities(basket: Basket | None) -> dict[int, int]:
     if basket is None:
         return {}
     return dict(db.session.execute(select(BasketLine.product_id, BasketLine.quantity).where(
-        BasketLine.basket_id == basket.id)).tuples().all())
+        BasketLine.basket_id == basket.id)).all())
 
 
 # --- The basket across signing in and out ----------------------------------------------------
@@ -394,7 +394,7 @@ def basket_on_sign_in(customer: Customer, guest: Basket | None, now: datetime) -
             return chosen
         mine, theirs = _quantities(account), _quantities(guest)
         stock = dict(db.session.execute(select(Product.id, Product.stock).where(
-            Product.id.in_(set(mine) | set(theirs)), Product.active.is_(True))).tuples().all())
+            Product.id.in_(set(mine) | set(theirs)), Product.active.is_(True))).all())
         for product_id, quantity in merged_quantities(mine, theirs, stock).items():
             if product_id in mine:
                 if quantity != mine[product_id]:
