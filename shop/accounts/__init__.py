@@ -39,6 +39,11 @@ def init_app(app: Flask) -> None:
 
     for name, default in SETTINGS.items():
         app.config.setdefault(name, os.environ.get(name) or default)
+    # A customer stays signed in across browser restarts (a permanent session), but the cookie
+    # is sent only when the session changes: Flask's default re-sends a permanent session's
+    # cookie on every response, so a slow request from the page just left (a chat-status poll)
+    # overwrote what the next page had stored (its flash message, say).
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
 
     @app.template_global()
     def signed_in_first_name() -> str | None:
