@@ -496,15 +496,28 @@ def _instant(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def export(customer: Customer) -> dict:
-    """Every fact the shop stores about the customer, for UK GDPR's right of access."""
+def conversations_of(customer: Customer) -> list:
+    """The support conversations started with the account's email, newest first; none until
+    the email is verified, so that signing up with someone else's address shows nothing."""
     from shop.chat.models import Conversation
 
-    conversations = db.session.scalars(
+    if not customer.email_verified:
+        return []
+    return list(db.session.scalars(
         select(Conversation).where(func.lower(Conversation.email) == customer.email)
-        .order_by(Conversation.id)).all()
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())))
+
+
+def export(customer: Customer) -> dict:
+    """Every fact the shop stores about the customer, for UK GDPR's right of access.
+
+    What is found by email alone (support conversations, emails sent) is included once the
+    email is verified: an unverified address may be someone else's.
+    """
+    conversations = conversations_of(customer)
     emails = db.session.scalars(select(OutboxEmail).where(
-        func.lower(OutboxEmail.to) == customer.email).order_by(OutboxEmail.id)).all()
+        func.lower(OutboxEmail.to) == customer.email).order_by(OutboxEmail.id)).all(
+        ) if customer.email_verified else []
     return {
         "account": {
             "email": customer.email, "name": customer.name,

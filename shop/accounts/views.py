@@ -199,7 +199,8 @@ def _expired_reset():
 def index():
     """The account's home: its orders, newest first."""
     customer = current_customer()
-    return _page("index", customer=customer, orders=service.orders_of(customer))
+    return _page("index", customer=customer, orders=service.orders_of(customer),
+                 conversations=service.conversations_of(customer))
 
 
 @bp.get("/orders/<number>")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from shop.accounts.models import Customer, CustomerAddress, CustomerOrder
 from shop.extensions import db
-from shop.models import Order, OrderLine, Product
+from shop.models import Order, OrderLine, OutboxEmail, Product
 from tests.factories import (
     CUSTOMER_EMAIL,
     CUSTOMER_PASSWORD,
@@ -283,6 +283,7 @@ def test_the_export_holds_the_account_addresses_orders_and_emails(app, client):
     post_address(client)
     number = stored_order(app, CUSTOMER_EMAIL, {KEFIR: 1})
     claim(app, number)
+    client.get(emailed_link(app, CUSTOMER_EMAIL, "/account/verify/"))
     data = client.get("/api/v1/account/export").get_json()
     assert data["account"]["email"] == CUSTOMER_EMAIL
     assert data["addresses"][0]["line1"] == "2 Whey Street"
@@ -310,7 +311,9 @@ def test_deleting_the_account_needs_the_password_and_keeps_the_orders(app, clien
         assert db.session.scalar(select(func.count()).select_from(CustomerAddress)) == 0
         assert db.session.scalar(select(func.count()).select_from(CustomerOrder)) == 0
         assert db.session.scalar(select(Order.status).where(Order.number == number)) == "paid"
-    assert emailed_link  # the deletion email is queued below
+        told = db.session.scalars(select(OutboxEmail.subject).where(
+            OutboxEmail.to == CUSTOMER_EMAIL)).all()
+    assert "Your Kefir Shop account has been deleted" in told
     assert sign_up_customer(app.test_client()).status_code == 201  # the email is free again
 
 
@@ -323,3 +326,28 @@ def test_the_delete_form_confirms_with_the_password(app, client):
                                                      "csrf_token": token})
     assert response.status_code == 303
     assert client.get("/account/").status_code == 303
+
+
+# --- Support conversations -----------------------------------------------------------------------
+
+
+def start_conversation(app: Flask, email: str) -> None:
+    from shop.chat.service import NewConversation, start
+
+    with app.app_context():
+        start(NewConversation(body="Is the kefir raw milk?", email=email, name="Ada",
+                              order_number=None), True, app.config["CLOCK"].now())
+        db.session.commit()
+
+
+def test_support_conversations_show_once_the_email_is_verified(app, client):
+    start_conversation(app, CUSTOMER_EMAIL)
+    sign_up_customer(client)
+    assert "Conversation of" not in client.get("/account/").get_data(as_text=True)
+    assert client.get("/api/v1/account/export").get_json()["support_conversations"] == []
+    assert client.get("/api/v1/account/export").get_json()["emails_sent"] == []
+    client.get(emailed_link(app, CUSTOMER_EMAIL, "/account/verify/"))
+    html = client.get("/account/").get_data(as_text=True)
+    assert "Conversation of 25 November 2026" in html and "/support/" in html
+    [conversation] = client.get("/api/v1/account/export").get_json()["support_conversations"]
+    assert conversation["messages"][0]["body"] == "Is the kefir raw milk?"
