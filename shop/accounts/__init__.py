@@ -56,6 +56,9 @@ def init_app(app: Flask) -> None:
             return None
         return (first_name(customer.name) or "Your account") if customer else None
 
+    from shop.accounts.checkout import saved_addresses
+
+    app.add_template_global(saved_addresses)
     app.register_blueprint(bp, url_prefix="/account")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # JSON bodies only: another site's form cannot send one

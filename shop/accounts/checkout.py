@@ -11,13 +11,21 @@ from shop.models import Order
 from shop.web import now
 
 
-def prefill() -> dict[str, str]:
-    """The checkout form's starting values for a signed-in customer ({} for a guest)."""
+def saved_addresses() -> list:
+    """The signed-in customer's saved addresses, default first ([] for a guest)."""
+    customer = current_customer()
+    return list(customer.addresses) if customer else []
+
+
+def prefill(address_id: int | None = None) -> dict[str, str]:
+    """The checkout form's starting values for a signed-in customer ({} for a guest): the
+    chosen saved address, else the default one."""
     customer = current_customer()
     if customer is None:
         return {}
     values = {"email": customer.email, "name": customer.name}
-    address = service.default_address(customer)
+    chosen = service.address_of(customer, address_id) if address_id else None
+    address = chosen or service.default_address(customer)
     if address is not None:
         values.update({name: getattr(address, name) for name in service.ADDRESS_FIELDS})
     return values

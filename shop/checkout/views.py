@@ -74,7 +74,7 @@ def checkout():
     if not basket.can_checkout:
         flash("Your basket is empty." if not basket.lines else " ".join(basket.problems), "error")
         return redirect(url_for("basket.index"), code=303)
-    return _checkout_page(prefill(), {})
+    return _checkout_page(prefill(request.args.get("address", type=int)), {})
 
 
 @bp.post("/checkout")

@@ -351,3 +351,20 @@ def test_support_conversations_show_once_the_email_is_verified(app, client):
     assert "Conversation of 25 November 2026" in html and "/support/" in html
     [conversation] = client.get("/api/v1/account/export").get_json()["support_conversations"]
     assert conversation["messages"][0]["body"] == "Is the kefir raw milk?"
+
+
+def test_the_checkout_offers_each_saved_address_and_fills_in_the_one_chosen(app, client):
+    sign_up_customer(client)
+    post_address(client)
+    post_address(client, line1="3 Curd Road")
+    with app.app_context():
+        second = db.session.scalar(select(CustomerAddress.id).where(
+            CustomerAddress.line1 == "3 Curd Road"))
+    add(client, KEFIR, 1)
+    html = client.get("/checkout").get_data(as_text=True)
+    assert f"/checkout?address={second}" in html and 'value="2 Whey Street"' in html
+    html = client.get(f"/checkout?address={second}").get_data(as_text=True)
+    assert 'value="3 Curd Road"' in html
+    stranger = app.test_client()
+    add(stranger, KEFIR, 1)
+    assert "Curd Road" not in stranger.get(f"/checkout?address={second}").get_data(as_text=True)

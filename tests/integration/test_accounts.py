@@ -340,3 +340,18 @@ def test_changing_the_email_takes_effect_when_the_new_address_is_verified(app, c
     client.get(emailed_link(app, "ada@new.example", "/account/verify/"))
     account = client.get("/api/v1/account").get_json()
     assert account["email"] == "ada@new.example" and account["email_verified"]
+
+
+def test_sign_in_works_and_its_limit_holds_in_the_process_when_redis_is_down(app):
+    from shop import create_app
+    from tests.machine import free_port
+
+    shop = create_app({"SECRET_KEY": "test-secret", "DATABASE_URL": app.config["DATABASE_URL"],
+                       "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    client = shop.test_client()
+    assert sign_up_customer(client).status_code == 201
+    body = {"email": CUSTOMER_EMAIL, "password": "wrong-password-1"}
+    assert [client.post("/api/v1/session", json=body).status_code for _ in range(6)] == [
+        401] * 5 + [429]
+    with shop.app_context():
+        db.engine.dispose()
