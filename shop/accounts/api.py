@@ -21,14 +21,13 @@ from shop.accounts.schemas import (
 )
 from shop.accounts.service import AccountProblem
 from shop.accounts.session import current_customer, end_session
-from shop.accounts.views import signed_in
+from shop.accounts.views import buy_again_into_basket, signed_in, signed_out
 from shop.api.schemas import Basket, Order
 from shop.api.spec import json_object, operation
-from shop.basket.cookie import COOKIE as BASKET_COOKIE
-from shop.basket.cookie import current_basket, current_priced_basket, remember_basket
+from shop.basket.cookie import current_priced_basket
 from shop.domain.fields import describe, field_errors
 from shop.errors import Problem
-from shop.web import delivery_rule, now
+from shop.web import now
 
 
 class RateLimited(Problem):
@@ -95,14 +94,7 @@ def sign_in(json: SignIn):
 @operation("signOut", 204, None)
 def sign_out():
     """Sign out: every session of the account ends."""
-    customer = current_customer()
-    if customer is not None:
-        service.keep_basket(customer, current_basket())
-        service.end_all_sessions(customer)
-    end_session()
-    response = current_app.response_class(status=204)
-    response.delete_cookie(BASKET_COOKIE)
-    return response
+    return signed_out(current_app.response_class(status=204))
 
 
 @bp.get("/account")
@@ -124,16 +116,12 @@ def account_orders():
 def reorder(number: str):
     """Buy again: the order's still-available products go in the basket at today's prices,
     each within stock and 99."""
-    customer = _customer()
+    _customer()
     try:
-        result = service.buy_again(customer, number, current_basket(), now(), delivery_rule())
+        result = buy_again_into_basket(number)
     except AccountProblem as exc:
         raise _problem(exc) from None
-    if result.change is not None:
-        remember_basket(result.change)
-        service.keep_basket(customer, result.change.basket)
-        return Basket.of(result.change.priced)
-    return Basket.of(current_priced_basket())
+    return Basket.of(result.change.priced if result.change else current_priced_basket())
 
 
 @bp.get("/account/export")

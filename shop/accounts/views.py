@@ -111,21 +111,25 @@ def sign_in():
     return redirect(_safe_next(request.args.get("next")), 303)
 
 
-@bp.post("/sign-out")
-def sign_out():
-    """Sign out: every session of the account ends, and this browser forgets its basket
-    (which stays with the account)."""
+def signed_out(response: Response) -> Response:
+    """End every session of the account; this browser forgets the basket, which stays with
+    the account (a shared computer shows the next person nothing)."""
     customer = current_customer()
     if customer is not None:
         service.keep_basket(customer, current_basket())
         service.end_all_sessions(customer)
     end_session()
     g.pop("basket_cookie", None)
-    flash("You are signed out.", "success")
-    response = redirect(url_for("catalogue.index"), 303)
     response.delete_cookie(BASKET_COOKIE, httponly=True, samesite="Lax",
                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
+
+
+@bp.post("/sign-out")
+def sign_out():
+    """Sign out, everywhere."""
+    flash("You are signed out.", "success")
+    return signed_out(redirect(url_for("catalogue.index"), 303))
 
 
 @bp.get("/verify/<token>")
@@ -191,6 +195,16 @@ def _expired_reset():
                  link=(url_for("accounts.reset_request"), "Ask for a new link"))
 
 
+def buy_again_into_basket(number: str) -> service.Reorder:
+    """"Buy again" into this browser's basket, which stays the account's."""
+    customer = current_customer()
+    result = service.buy_again(customer, number, current_basket(), now(), delivery_rule())
+    if result.change is not None:
+        remember_basket(result.change)
+        service.keep_basket(customer, result.change.basket)
+    return result
+
+
 # --- Orders ----------------------------------------------------------------------------------
 
 
@@ -217,13 +231,9 @@ def order(number: str):
 def buy_again(number: str):
     """Put the order's still-available products in the basket at today's prices."""
     try:
-        result = service.buy_again(current_customer(), number, current_basket(), now(),
-                                   delivery_rule())
+        result = buy_again_into_basket(number)
     except AccountProblem as exc:
         abort(exc.status, exc.detail)
-    if result.change is not None:
-        remember_basket(result.change)
-        service.keep_basket(current_customer(), result.change.basket)
     if result.added:
         flash("Added to your basket at today's prices: "
               + ", ".join(f"{quantity} × {name}" for name, quantity in result.added) + ".",
