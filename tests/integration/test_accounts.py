@@ -369,3 +369,24 @@ def test_sign_in_works_and_its_limit_holds_in_the_process_when_redis_is_down(app
         401] * 5 + [429]
     with shop.app_context():
         db.engine.dispose()
+
+
+def test_two_sign_ups_with_one_email_at_once_open_one_account(app):
+    import threading
+
+    barrier = threading.Barrier(4)
+    statuses = []
+
+    def sign_up(n: int) -> None:
+        client = app.test_client()
+        barrier.wait()
+        email = CUSTOMER_EMAIL if n % 2 else CUSTOMER_EMAIL.upper()
+        statuses.append(sign_up_customer(client, email=email).status_code)
+
+    threads = [threading.Thread(target=sign_up, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [201, 409, 409, 409]
+    assert customers(app) == 1
