@@ -173,6 +173,8 @@ def authenticate(email: str, password: str, now: datetime) -> Customer | None:
         if needs_rehash(customer.password_hash):
             customer.password_hash = hash_password(password)
         customer.last_sign_in_at = now
+        if customer.email_verified:  # guest orders placed with the email since join it too
+            attach_guest_orders(customer, now)
     return customer
 
 

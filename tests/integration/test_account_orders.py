@@ -368,3 +368,21 @@ def test_the_checkout_offers_each_saved_address_and_fills_in_the_one_chosen(app,
     stranger = app.test_client()
     add(stranger, KEFIR, 1)
     assert "Curd Road" not in stranger.get(f"/checkout?address={second}").get_data(as_text=True)
+
+
+def test_a_guest_order_placed_after_verifying_joins_at_the_next_sign_in(app, client):
+    sign_up_customer(client)
+    client.get(emailed_link(app, CUSTOMER_EMAIL, "/account/verify/"))
+    later = stored_order(app, CUSTOMER_EMAIL, {KEFIR: 1})
+    assert client.get("/api/v1/account/orders").get_json()["items"] == []
+    other = app.test_client()
+    sign_in(other)
+    assert [o["number"] for o in other.get("/api/v1/account/orders").get_json()["items"]] == [
+        later]
+
+
+def test_an_unverified_account_gets_no_guest_orders_at_sign_in(app, client):
+    stored_order(app, CUSTOMER_EMAIL, {KEFIR: 1})
+    sign_up_customer(app.test_client())
+    sign_in(client)
+    assert client.get("/api/v1/account/orders").get_json()["items"] == []
