@@ -268,7 +268,7 @@ def addresses():
             else:
                 flash("Address saved.", "success")
                 return redirect(url_for("accounts.addresses"), 303)
-    elif not customer.addresses:
+    else:
         form["name"] = customer.name
     return _page("addresses", 422 if errors else 200, customer=customer, form=form,
                  errors=errors)

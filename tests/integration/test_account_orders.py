@@ -120,6 +120,7 @@ def test_the_orders_page_lists_status_delivery_date_and_items(app, client):
     number = stored_order(app, CUSTOMER_EMAIL, {KEFIR: 2, GOATS: 1}, status="dispatched")
     claim(app, number)
     html = client.get("/account/").get_data(as_text=True)
+    assert "<title>Your orders | Kefir Shop</title>" in html
     assert number in html and "Dispatched" in html and "Thursday 26 November" in html
     assert "2 × Organic Whole Milk Kefir" in html
     page = client.get(f"/account/orders/{number}")
