@@ -390,3 +390,25 @@ def test_two_sign_ups_with_one_email_at_once_open_one_account(app):
         thread.join()
     assert sorted(statuses) == [201, 409, 409, 409]
     assert customers(app) == 1
+
+
+def test_a_new_email_taken_by_someone_else_meanwhile_is_not_changed_to(app, client):
+    sign_up_customer(client)
+    token = form_csrf_token(client, "/account/details")
+    client.post("/account/details/email", data={
+        "new_email": "ada@new.example", "new_password": CUSTOMER_PASSWORD, "csrf_token": token})
+    link = emailed_link(app, "ada@new.example", "/account/verify/")
+    assert sign_up_customer(app.test_client(), email="ada@new.example").status_code == 201
+    response = client.get(link)
+    assert response.status_code == 409
+    assert client.get("/api/v1/account").get_json()["email"] == CUSTOMER_EMAIL
+
+
+def test_changing_to_an_email_with_an_account_is_refused_at_once(app, client):
+    sign_up_customer(app.test_client(), email="grace@example.com")
+    sign_up_customer(client)
+    token = form_csrf_token(client, "/account/details")
+    response = client.post("/account/details/email", data={
+        "new_email": "Grace@example.com", "new_password": CUSTOMER_PASSWORD, "csrf_token": token})
+    assert response.status_code == 409
+    assert "Another account uses that email" in response.get_data(as_text=True)
