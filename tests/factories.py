@@ -135,11 +135,6 @@ CUSTOMER_EMAIL = "ada@example.com"
 CUSTOMER_PASSWORD = "grains-in-a-jar-42"
 
 
-def page_csrf_token(client: FlaskClient, path: str) -> str:
-    """The CSRF token of the first form on a storefront page."""
-    return form_csrf_token(client, path)
-
-
 def sign_up_customer(client: FlaskClient, email: str = CUSTOMER_EMAIL,
                      password: str = CUSTOMER_PASSWORD, name: str = "Ada Lovelace"
                      ) -> TestResponse:
