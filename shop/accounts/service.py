@@ -347,28 +347,24 @@ def buy_again(customer: Customer, number: str, basket: Basket | None, now: datet
     products = {p.id: p for p in db.session.scalars(
         select(Product).where(Product.id.in_({line.product_id for line in order.lines})))}
     stock = {pid: (p.stock if p.active else 0) for pid, p in products.items()}
-    have = _quantities(basket)
-    wanted = [(line.product_id, line.quantity) for line in order.lines]
-    adds, gone = reorder_quantities(wanted, stock, have)
-    result = Reorder(change=None)
+    asked: dict[int, int] = {}
+    for line in order.lines:
+        asked[line.product_id] = asked.get(line.product_id, 0) + line.quantity
+    adds, gone = reorder_quantities(asked.items(), stock, _quantities(basket))
     names = {line.product_id: line.product_name for line in order.lines}
-    result.gone = [names[pid] for pid in names if pid in gone]
-    asked = dict.fromkeys(names, 0)
-    for pid, quantity in wanted:
-        asked[pid] += quantity
+    result = Reorder(change=None, gone=[names[pid] for pid in names if pid in gone])
     for pid, quantity in adds.items():
         try:
             result.change = add_item(basket, products[pid].slug, quantity, now, rule)
-        except BasketError:  # stock sold since we looked
+        except BasketError:  # sold since we looked
             result.gone.append(names[pid])
             continue
         basket = result.change.basket
         result.added.append((products[pid].name, quantity))
         if quantity < asked[pid]:
             result.capped.append(products[pid].name)
-    for pid in names:
-        if pid not in adds and pid not in gone:
-            result.capped.append(names[pid])  # the basket holds all it may already
+    # In stock, but the basket holds all it may of them already.
+    result.capped += [names[pid] for pid in names if pid not in adds and pid not in gone]
     return result
 
 
