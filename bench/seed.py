@@ -157,3 +157,23 @@ def seed_orders(app: Flask, count: int, now: datetime, days: int = 365, seed: in
                 db.session.execute(insert(table), rows[start:start + 5_000])
         db.session.commit()
         db.session.remove()
+
+
+def customer_cookie(base_url: str, email: str = "audit-customer@example.com") -> str:
+    """Open a customer account through the API (which signs it in); the Cookie header of the
+    signed-in session, with a saved address so the address book has something to show."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    body = json.dumps({"email": email, "password": "audited-kefir-account-1",
+                       "name": "Audrey Customer"}).encode()
+    request = urllib.request.Request(f"{base_url}/api/v1/account", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with browser.open(request, timeout=10):
+        pass
+    with browser.open(f"{base_url}/account/addresses", timeout=10) as response:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
+    form = urllib.parse.urlencode({"name": "Audrey Customer", "line1": "1 Kefir Lane",
+                                   "city": "Bath", "postcode": "BA1 1AA", "csrf_token": token})
+    with browser.open(f"{base_url}/account/addresses", data=form.encode(), timeout=10):
+        pass
+    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in jar)

@@ -33,6 +33,8 @@ class Target:
     basket: bool = False
     #: True for a back-office page: the audits and the benchmark sign in as an admin first.
     admin: bool = False
+    #: True for a customer's account page: the audits send a signed-in customer's cookie.
+    customer: bool = False
 
     def url(self, base: str, **slugs: str) -> str | None:
         """The full URL, or None when a slug it needs does not exist (yet)."""
@@ -75,6 +77,14 @@ AUDITED_PAGES = [
     Target("support", "/support/", indexable=False),
     Target("discount codes", "/admin/discounts/", indexable=False, admin=True),
     Target("new discount code", "/admin/discounts/new", indexable=False, admin=True),
+    # Customer accounts: the pages anyone sees, then a signed-in customer's.
+    Target("sign in", "/account/sign-in", indexable=False),
+    Target("sign up", "/account/sign-up", indexable=False),
+    Target("password reset", "/account/reset", indexable=False),
+    Target("account orders", "/account/", indexable=False, customer=True),
+    Target("account addresses", "/account/addresses", indexable=False, customer=True),
+    Target("account details", "/account/details", indexable=False, customer=True),
+    Target("account data", "/account/delete", indexable=False, customer=True),
 ]
 
 #: The benchmark times each beside the ceiling page; a target that does not answer its

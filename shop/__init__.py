@@ -71,6 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     chat.init_app(app)  # live chat: /support/, the chat API and its streams
 
+    from shop import accounts
+
+    accounts.init_app(app)  # customer accounts: /account/, the account API, the header's name
+
     from shop import cli
 
     cli.init_app(app)

@@ -136,3 +136,32 @@ def create_discount(app: Flask, code: str, kind: str, value: int = 0, **terms) -
     with app.app_context():
         db.session.add(DiscountCode(code=code.upper(), kind=kind, value=value, **terms))
         db.session.commit()
+
+
+# --- Customer accounts -------------------------------------------------------------------------
+
+CUSTOMER_EMAIL = "ada@example.com"
+CUSTOMER_PASSWORD = "grains-in-a-jar-42"
+
+
+def sign_up_customer(client: FlaskClient, email: str = CUSTOMER_EMAIL,
+                     password: str = CUSTOMER_PASSWORD, name: str = "Ada Lovelace"
+                     ) -> TestResponse:
+    """Open a customer account through the JSON API (which signs the client in)."""
+    return client.post("/api/v1/account", json={"email": email, "password": password,
+                                                 "name": name})
+
+
+def emailed_link(app: Flask, to: str, path: str) -> str:
+    """The path of the newest link under `path` in the outbox's emails to `to`."""
+    from shop.models import OutboxEmail
+
+    with app.app_context():
+        bodies = db.session.scalars(
+            select(OutboxEmail.body).where(OutboxEmail.to == to).order_by(OutboxEmail.id.desc())
+        ).all()
+    for body in bodies:
+        found = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"[^\s]+)", body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no email to {to} holds a {path} link")

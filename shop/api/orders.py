@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from shop.accounts.checkout import order_placed
 from shop.api import bp
 from shop.api.schemas import CheckoutResult, Order, OrderQuery, Payment
 from shop.api.spec import operation
@@ -35,6 +36,7 @@ def checkout(json: CheckoutDetails):
         raise Problem(409, str(exc), title="Not enough stock") from None
     except PaymentError:
         raise Problem(503, "The payment provider is unreachable; nothing was charged.") from None
+    order_placed(order)
     result = CheckoutResult(
         order=Order.of(order),
         status_url=status_url(order, _external=True),

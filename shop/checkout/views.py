@@ -6,6 +6,7 @@ import logging
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 
+from shop.accounts.checkout import order_placed, prefill
 from shop.basket.cookie import current_basket, current_priced_basket
 from shop.checkout import bp
 from shop.checkout.links import order_from_link, status_url
@@ -73,7 +74,7 @@ def checkout():
     if not basket.can_checkout:
         flash("Your basket is empty." if not basket.lines else " ".join(basket.problems), "error")
         return redirect(url_for("basket.index"), code=303)
-    return _checkout_page({}, {})
+    return _checkout_page(prefill(request.args.get("address", type=int)), {})
 
 
 @bp.post("/checkout")
@@ -99,6 +100,7 @@ def place():
             "error",
         )
         return _checkout_page(form, {}, 503)
+    order_placed(order, {**form, "save_address": request.form.get("save_address", "")})
     return redirect(status_url(order), code=303)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.seed import add_admin, admin_cookie, seed_orders
+from bench.seed import add_admin, admin_cookie, customer_cookie, seed_orders
 from bench.targets import AUDITED_PAGES, Target
 from shop import ROOT, create_app
 from tests import machine
@@ -70,11 +70,15 @@ def cookies(demo_shop) -> dict[str, str]:
         from shop.extensions import db
 
         db.engine.dispose()
-    return {"basket": demo_shop.basket_cookie, "admin": admin_cookie(demo_shop.url)}
+    return {"basket": demo_shop.basket_cookie, "admin": admin_cookie(demo_shop.url),
+            "customer": customer_cookie(demo_shop.url)}
 
 
 def page_cookie(cookies: dict[str, str], page: Target) -> str | None:
-    """The cookie a visitor of the page holds: a basket's, an admin's session, or none."""
+    """The cookie a visitor of the page holds: a basket's, an admin's or a customer's session,
+    or none."""
+    if page.customer:
+        return cookies["customer"]
     return cookies["basket"] if page.basket else cookies["admin"] if page.admin else None
 
 
