@@ -127,3 +127,14 @@ def place_paid_order(app: Flask, clock: FixedClock, items: dict[str, int]) -> st
             return number
         time.sleep(0.1)
     raise AssertionError(f"{number} was not paid after 15 s")
+
+
+#: Everything SHOP_ENV=production insists on (shop/production.py), with test values.
+PRODUCTION_SETTINGS = {
+    "SECRET_KEY": "p" * 32,
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    **STRIPE_KEYS,
+    "SMTP_HOST": "127.0.0.1",
+    "MAIL_FROM": "Kefir Shop <orders@kefirshop.example>",
+    "TRUSTED_HOSTS": "shop.example",
+}
