@@ -127,6 +127,9 @@ class Order(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The address that placed it, for MAX_PENDING_ORDERS_PER_CLIENT (shop/checkout/limits.py).
+    client_address: Mapped[str] = mapped_column(String(45), default="", server_default="",
+                                                index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

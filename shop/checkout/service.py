@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from shop.basket.service import price_basket
+from shop.checkout.limits import check_line_quantities, check_pending_orders
 from shop.checkout.orders import expire_unpaid, supersede_pending
 from shop.checkout.stock import release_stock, reserve_stock
 from shop.domain.customer import Customer
@@ -33,11 +34,12 @@ def place_order(
     estimate: DeliveryEstimate,
     payments: PaymentGateway,
     now: datetime,
+    client_address: str = "",
 ) -> Order:
     """Turn the visitor's basket into a pending order at today's prices and delivery rule.
 
-    Raises BasketNotReady, OutOfStock (nothing is stored) or PaymentError (the order is
-    closed and its stock released).
+    Raises BasketNotReady, OutOfStock, LimitReached, QuantityCapped (nothing is stored) or
+    PaymentError (the order is closed and its stock released).
     """
     if basket is not None:
         # A second submission replaces the first order, so its stock is not held twice.
@@ -47,16 +49,21 @@ def place_order(
         raise BasketNotReady("Your basket is empty.")
     if not priced.can_checkout:
         raise BasketNotReady(" ".join(priced.problems))
+    # price_basket loaded these products: the session hands back the same objects.
+    lines = [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines]
+    check_line_quantities(lines)
+    # After supersede_pending: a resubmitted basket's own earlier order no longer counts.
+    check_pending_orders(customer.email, client_address, now)
     return create_order(
         customer,
-        # price_basket loaded these products: the session hands back the same objects.
-        [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines],
+        lines,
         delivery_pence=priced.quote.price_pence,
         dispatch_date=estimate.dispatch_date,
         delivery_date=estimate.delivery_date,
         now=now,
         payments=payments,
         basket_id=basket.id,
+        client_address=client_address,
     )
 
 
@@ -70,6 +77,7 @@ def create_order(
     *,
     payments: PaymentGateway,
     basket_id: int | None = None,
+    client_address: str = "",
 ) -> Order:
     """Reserve the stock and record a pending order, then open its PaymentIntent.
 
@@ -94,6 +102,7 @@ def create_order(
             dispatch_date=dispatch_date,
             delivery_date=delivery_date,
             basket_id=basket_id,
+            client_address=client_address[:45],
             created_at=now,
             expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]),
             lines=[
