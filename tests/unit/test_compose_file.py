@@ -105,3 +105,8 @@ def test_no_demo_data_is_loaded_unless_seed_demo_asks():
     migrate = (ROOT / "scripts" / "migrate.sh").read_text()
     assert 'if [ "${SEED_DEMO:-0}" = "1" ]; then' in migrate
     assert "seed-demo" not in (ROOT / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize("name", list(SERVICES))
+def test_every_service_caps_its_logs(name: str):
+    assert SERVICES[name]["logging"]["options"]["max-size"], name
