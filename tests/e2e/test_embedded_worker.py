@@ -60,6 +60,7 @@ def test_an_unpaid_order_expires_by_itself_and_both_emails_arrive_with_no_comman
         db.engine.dispose()
     folder = tmp_path / "emails"
     base = serve({"DATABASE_URL": database, "EMAIL_DIR": str(folder), "EMBEDDED_WORKER": "1",
+                  "STRIPE_API_BASE": localstripe,
                   "ORDER_EXPIRY_MINUTES": "1", "LOG_LEVEL": "INFO"}, workers=2)
     urllib.request.urlopen(urllib.request.Request(localstripe + "/_config/data",
                                                   method="DELETE"))
