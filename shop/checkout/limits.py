@@ -47,16 +47,16 @@ def _pending(*condition, now: datetime) -> int:
 def check_pending_orders(email: str, client_address: str, now: datetime) -> None:
     """Refuse another unpaid order to a client that holds MAX_PENDING_ORDERS_PER_CLIENT.
 
-    A count, not a lock: two checkouts at the same instant may both pass, which costs one
-    extra order's hold at most; the rate limit bounds how often that can be tried.
+    A count, not a lock: checkouts at the same instant may each pass, holding a few orders
+    over the limit at most; CHECKOUT_RATE_LIMIT bounds how often that can be tried.
     """
     limit = current_app.config["MAX_PENDING_ORDERS_PER_CLIENT"]
     by_email = _pending(func.lower(Order.email) == email.strip().lower(), now=now)
     by_address = _pending(Order.client_address == client_address, now=now) if client_address else 0
     if max(by_email, by_address) >= limit:
         raise LimitReached(
-            f"You already have {limit} orders waiting for payment. Please pay for one of them "
-            "(the link is in its email), or wait until they expire, before placing another."
+            f"You already have {limit} orders waiting for payment. Please pay for one of them, "
+            "or wait until they expire, before placing another."
         )
 
 
