@@ -8,7 +8,7 @@ PORT ?= 5000
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/3
 
-.PHONY: run dev test check lint db seed clean bench
+.PHONY: run dev test check lint db seed clean bench lock
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,12 @@ bench: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules instance/shop.sqlite3*
+
+# The hashed locks the Docker image (requirements.lock) and CI (requirements-dev.lock) install
+# from; remake them after changing a pin in pyproject.toml. uv comes from PyPI.
+lock: $(VENV)/.installed
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	  --no-header --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+	  --python-version 3.11 --no-header --quiet -o requirements-dev.lock

@@ -83,11 +83,14 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _finish_config(app: Flask) -> None:
     """Derive settings that depend on others, once, at start-up."""
+    from shop import production
     from shop.clock import SystemClock
     from shop.domain.chat import ChatHours
     from shop.domain.company import Address, Company
     from shop.domain.delivery import DeliveryRule, parse_cutoff
 
+    if app.config["SHOP_ENV"] == "production":
+        production.check(app.config)  # names every missing setting at once
     if not app.config["SECRET_KEY"]:
         if app.config["SHOP_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set when SHOP_ENV=production")
@@ -111,6 +114,7 @@ def _finish_config(app: Flask) -> None:
         vat_number=app.config["SHOP_VAT_NUMBER"],
     )
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    production.init_app(app)  # before ProxyFix, so that it sees the Host ProxyFix restores
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

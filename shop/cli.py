@@ -155,3 +155,6 @@ def init_app(app: Flask) -> None:
     for command in (seed_demo, release_expired, purge_baskets, send_emails, worker,
                     create_admin, create_api_token, finish_refunds):
         app.cli.add_command(command)
+    from shop import ops
+
+    ops.init_app(app)  # production's seed-pages and check-services

@@ -48,7 +48,9 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "ORDER_EXPIRY_MINUTES": _int("ORDER_EXPIRY_MINUTES", 30),
         # Declined cards an order may see before it fails and its stock goes back on sale.
         "PAYMENT_MAX_ATTEMPTS": _int("PAYMENT_MAX_ATTEMPTS", 5),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Kefir Shop <orders@kefirshop.example>"),
+        # Production names its own sender (shop.production refuses to start without one).
+        "MAIL_FROM": os.environ.get("MAIL_FROM")
+        or ("" if production else "Kefir Shop <orders@kefirshop.example>"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": _int("SMTP_PORT", 587),
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME", ""),
@@ -101,6 +103,17 @@ def from_environment(instance: Path = INSTANCE) -> dict:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL") or "INFO",
         "TRUSTED_PROXY_COUNT": _int("TRUSTED_PROXY_COUNT", 0),
         "SESSION_COOKIE_SECURE": production,
+        # --- Production hardening (shop/production.py) ---
+        # Host names (".example.com" for its subdomains) the shop answers to; unset, any.
+        # Flask refuses other Host headers, so none can poison links, the sitemap or emails.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
+        # A bearer token for /metrics; without one, only private and loopback addresses.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        # Abuse limits on placing orders (shop/checkout/limits.py).
+        "CHECKOUT_RATE_LIMIT": os.environ.get("CHECKOUT_RATE_LIMIT") or "10 per hour",
+        "MAX_PENDING_ORDERS_PER_CLIENT": _int("MAX_PENDING_ORDERS_PER_CLIENT", 3),
+        "MAX_LINE_QUANTITY": _int("MAX_LINE_QUANTITY", 99),
         "PREFERRED_URL_SCHEME": "https" if production else "http",
     }
 

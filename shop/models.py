@@ -133,6 +133,9 @@ class Order(db.Model):
     # The code and what it took off the goods: total = subtotal - discount + delivery.
     discount_code: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
     discount_pence: Mapped[int] = mapped_column(default=0)
+    # The address that placed it, for MAX_PENDING_ORDERS_PER_CLIENT (shop/checkout/limits.py).
+    client_address: Mapped[str] = mapped_column(String(45), default="", server_default="",
+                                                index=True)
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"

@@ -165,3 +165,14 @@ def emailed_link(app: Flask, to: str, path: str) -> str:
         if found:
             return found.group(1)
     raise AssertionError(f"no email to {to} holds a {path} link")
+
+
+#: Everything SHOP_ENV=production insists on (shop/production.py), with test values.
+PRODUCTION_SETTINGS = {
+    "SECRET_KEY": "p" * 32,
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    **STRIPE_KEYS,
+    "SMTP_HOST": "127.0.0.1",
+    "MAIL_FROM": "Kefir Shop <orders@kefirshop.example>",
+    "TRUSTED_HOSTS": "shop.example",
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
@@ -100,7 +101,11 @@ def _safe_next(target: str | None) -> str:
 
 
 def _account_key() -> str:
-    return "admin-login-account:" + request.form.get("email", "").strip().lower()[:254]
+    # Per account *and* address: a stranger who knows an admin's email exhausts only their
+    # own budget, never the admin's. Guessing from many addresses is left to the per-address
+    # limit and to argon2 and long passwords (a per-account lock would be a lock-out tool).
+    email = request.form.get("email", "").strip().lower()[:254]
+    return f"admin-login-account:{get_remote_address() or ''}:{email}"
 
 
 def _address_key() -> str:
@@ -155,7 +160,14 @@ def too_large(error: RequestEntityTooLarge):
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with its CSRF token, so no link can sign anyone out)."""
+    """Sign out (a POST with its CSRF token, so no link can sign anyone out).
+
+    The account's session nonce changes, so the old cookie (the session lives in it) is
+    refused from now on wherever a copy of it is: signing out ends the session on the server.
+    """
+    if current_user.is_authenticated:
+        with transaction():
+            current_user.session_nonce = secrets.token_hex(16)
     logout_user()
     session.clear()
     flash("You are signed out.", "success")

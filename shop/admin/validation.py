@@ -65,3 +65,16 @@ class ProductCreate(ProductUpdate):
     name: Name
     category: CategorySlug = Field(description="A category's slug.")
     price_pence: Price
+
+
+class ProductPatch(ProductUpdate):
+    """The admin API's product changes: a stock change must say what it expects, or be relative,
+    so that it never overwrites units that orders reserved meanwhile."""
+
+    expected_stock: Stock = Field(
+        None, description="With `stock`: the stock you read. If it has moved since (an order "
+        "reserved units), the answer is 409 and nothing changes.",
+    )
+    stock_adjustment: whole_number(-MAX_STOCK, MAX_STOCK) = Field(
+        None, description="Units to add (negative: take away), atomically; instead of `stock`.",
+    )

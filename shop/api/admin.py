@@ -16,6 +16,8 @@ from shop.admin.accounts import user_for_token
 from shop.admin.audit import Actor
 from shop.admin.catalogue import (
     InUse,
+    StockChanged,
+    adjust_stock,
     create_product,
     delete_product,
     product_for_admin,
@@ -30,7 +32,7 @@ from shop.admin.orders import (
     search_orders,
 )
 from shop.admin.posts import InvalidPost, any_post_by_slug, delete_post, save, search_posts
-from shop.admin.validation import Invalid, ProductCreate, ProductUpdate
+from shop.admin.validation import Invalid, ProductCreate, ProductPatch
 from shop.api import bp
 from shop.api.schemas import (
     AdminOrder,
@@ -142,19 +144,38 @@ def admin_product(slug: str):
 
 @bp.patch("/admin/products/<slug>")
 @token_required()
-@operation("adminUpdateProduct", 200, AdminProduct, (400, 404, 409, 415, 422), bearer=True,
-           links=PRODUCT_LINKS)
-def admin_product_update(slug: str, json: ProductUpdate):
+@operation("adminUpdateProduct", 200, AdminProduct, (400, 404, 409, 415, 422, 428),
+           bearer=True, links=PRODUCT_LINKS)
+def admin_product_update(slug: str, json: ProductPatch):
     """Change any of name, slug, description, category, price_pence, stock, active, featured.
 
-    Read-only Product fields may be sent back as they were read: they are ignored.
+    Read-only Product fields may be sent back as they were read: they are ignored. Orders
+    reserve stock all the time, so a new `stock` needs `expected_stock` (the value you read:
+    409 if it has moved, 428 if missing), or send `stock_adjustment` to add or take away.
     """
     product = _product_or_404(slug)
     try:
         values = validate_product(json, current=product)
     except Invalid as exc:
         raise invalid(exc) from None
-    update_product(product, values, g.api_actor, now())
+    expected = values.pop("expected_stock", None)
+    adjustment = values.pop("stock_adjustment", None)
+    if "stock" in values and adjustment is not None:
+        raise Problem(422, "Send either stock or stock_adjustment, not both.")
+    if values.get("stock", product.stock) != product.stock and expected is None:
+        raise Problem(428, "A new stock needs expected_stock, the stock you read (or send "
+                      "stock_adjustment instead), so that no order's reservation is lost.",
+                      title="Precondition required")
+    at = now()
+    try:
+        update_product(product, values, g.api_actor, at, expected_stock=expected)
+        if adjustment:
+            adjust_stock(product, adjustment, g.api_actor, at)
+    except StockChanged as exc:
+        raise Problem(409, str(exc), title="The stock has changed",
+                      extra={"stock": exc.now}) from None
+    except Invalid as exc:
+        raise invalid(exc) from None
     return AdminProduct.of(product)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import request, url_for
 
 from shop.accounts.checkout import order_placed
 from shop.api import bp
 from shop.api.schemas import CheckoutResult, Order, OrderQuery, Payment
 from shop.api.spec import operation
 from shop.basket.cookie import current_basket
+from shop.checkout.limits import LimitReached, QuantityCapped, rate_limited
 from shop.checkout.links import order_from_link, order_token, status_url
 from shop.checkout.service import BasketNotReady, place_order
 from shop.checkout.stock import OutOfStock
@@ -19,6 +20,7 @@ from shop.web import delivery_estimate, delivery_rule, now
 
 
 @bp.post("/checkout")
+@rate_limited
 @operation("checkout", 201, CheckoutResult, (400, 409, 415, 422, 503))
 def checkout(json: CheckoutDetails):
     """Place an order for the caller's basket and open its Stripe PaymentIntent.
@@ -29,9 +31,14 @@ def checkout(json: CheckoutDetails):
     at = now()
     try:
         order = place_order(current_basket(), json.customer(), rule=delivery_rule(),
-                            estimate=delivery_estimate(at), payments=gateway(), now=at)
+                            estimate=delivery_estimate(at), payments=gateway(), now=at,
+                            client_address=request.remote_addr or "")
     except BasketNotReady as exc:
         raise Problem(409, str(exc)) from None
+    except QuantityCapped as exc:
+        raise Problem(422, str(exc), title="Too many of one product") from None
+    except LimitReached as exc:
+        raise Problem(429, str(exc), title="Too many unpaid orders") from None
     except OutOfStock as exc:
         raise Problem(409, str(exc), title="Not enough stock") from None
     except PaymentError:

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from shop.basket.service import price_basket
+from shop.checkout.limits import check_line_quantities, check_pending_orders
 from shop.checkout.orders import expire_unpaid, supersede_pending
 from shop.checkout.stock import release_stock, reserve_stock
 from shop.discounts.service import DiscountRefused, release_use, reserve_use
@@ -40,11 +41,12 @@ def place_order(
     estimate: DeliveryEstimate,
     payments: PaymentGateway,
     now: datetime,
+    client_address: str = "",
 ) -> Order:
     """Turn the visitor's basket into a pending order at today's prices and delivery rule.
 
-    Raises BasketNotReady, OutOfStock (nothing is stored) or PaymentError (the order is
-    closed and its stock released).
+    Raises BasketNotReady, OutOfStock, LimitReached, QuantityCapped (nothing is stored) or
+    PaymentError (the order is closed and its stock released).
     """
     if basket is not None:
         # A second submission replaces the first order, so its stock is not held twice.
@@ -57,11 +59,15 @@ def place_order(
         raise BasketNotReady(" ".join(priced.problems))
     if priced.code_refusal is not None:
         _drop_code(basket, priced.code_refusal.message)
+    # price_basket loaded these products: the session hands back the same objects.
+    lines = [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines]
+    check_line_quantities(lines)
+    # After supersede_pending: a resubmitted basket's own earlier order no longer counts.
+    check_pending_orders(customer.email, client_address, now)
     try:
         return create_order(
             customer,
-            # price_basket loaded these products: the session hands back the same objects.
-            [(db.session.get(Product, line.product_id), line.quantity) for line in priced.lines],
+            lines,
             delivery_pence=priced.quote.price_pence,
             dispatch_date=estimate.dispatch_date,
             delivery_date=estimate.delivery_date,
@@ -69,6 +75,7 @@ def place_order(
             payments=payments,
             basket_id=basket.id,
             discount=priced.discount,
+            client_address=client_address,
         )
     except DiscountRefused as exc:  # someone took the last use between the basket and now
         _drop_code(basket, exc.refusal.message)
@@ -93,6 +100,7 @@ def create_order(
     payments: PaymentGateway,
     basket_id: int | None = None,
     discount: Discount | None = None,
+    client_address: str = "",
 ) -> Order:
     """Reserve the stock (and a use of the discount code) and record a pending order, then open
     its PaymentIntent.
@@ -122,6 +130,7 @@ def create_order(
             dispatch_date=dispatch_date,
             delivery_date=delivery_date,
             basket_id=basket_id,
+            client_address=client_address[:45],
             created_at=now,
             expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]),
             lines=[

@@ -9,6 +9,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from shop.accounts.checkout import order_placed, prefill
 from shop.basket.cookie import current_basket, current_priced_basket
 from shop.checkout import bp
+from shop.checkout.limits import LimitReached, QuantityCapped, rate_limited
 from shop.checkout.links import order_from_link, status_url
 from shop.checkout.payment_events import EventRefused, handle_stripe_event
 from shop.checkout.service import BasketNotReady, pay_with_test_card, place_order
@@ -78,6 +79,7 @@ def checkout():
 
 
 @bp.post("/checkout")
+@rate_limited
 def place():
     """Place the order: validate, reserve the stock, open the payment, go to the order page."""
     form = {name: request.form.get(name, "")[:10_000] for name in FIELDS}
@@ -90,10 +92,14 @@ def place():
     at = now()
     try:
         order = place_order(current_basket(), customer, rule=delivery_rule(),
-                            estimate=delivery_estimate(at), payments=gateway(), now=at)
-    except (BasketNotReady, OutOfStock) as exc:
+                            estimate=delivery_estimate(at), payments=gateway(), now=at,
+                            client_address=request.remote_addr or "")
+    except (BasketNotReady, OutOfStock, QuantityCapped) as exc:
         flash(str(exc), "error")
         return redirect(url_for("basket.index"), code=303)
+    except LimitReached as exc:
+        flash(str(exc), "error")
+        return _checkout_page(form, {}, 429)
     except PaymentError:
         flash(
             "We could not reach our payment provider. Nothing was charged; please try again.",

@@ -173,7 +173,7 @@ def test_writes_need_a_json_object_sent_as_json(app, client, admin_token, method
 
 def test_price_stock_and_active_are_patched(app, client: FlaskClient, staff_token):
     response = call(client, "PATCH", "/api/v1/admin/products/kefir-soap-bar", staff_token,
-                    {"price_pence": 699, "stock": 100, "active": False})
+                    {"price_pence": 699, "stock": 100, "expected_stock": 40, "active": False})
     assert response.status_code == 200
     body = response.get_json()
     assert (body["price_pence"], body["stock"], body["active"]) == (699, 100, False)

@@ -5,6 +5,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from shop import create_app
+from tests.factories import PRODUCTION_SETTINGS
 
 
 @pytest.mark.parametrize("path", ["/", "/api/v1/products", "/nope", "/healthz"])
@@ -31,7 +32,8 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_marks_cookies_secure_and_sends_hsts(monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    for name, value in PRODUCTION_SETTINGS.items():
+        monkeypatch.setenv(name, value)
     app = create_app({"DATABASE_URL": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert "max-age" in app.test_client().get("/healthz").headers["Strict-Transport-Security"]
