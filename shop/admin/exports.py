@@ -48,7 +48,7 @@ def order_lines_csv(chosen: DateRange) -> Iterator[str]:
         select(Order.number, Order.created_at, Order.paid_at, Order.status, Order.name,
                Order.email, Order.postcode, OrderLine.product_name, OrderLine.product_slug,
                OrderLine.quantity, OrderLine.unit_price_pence, Order.subtotal_pence,
-               Order.delivery_pence, Order.total_pence)
+               Order.discount_pence, Order.delivery_pence, Order.total_pence)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.paid_at >= start, Order.paid_at < end)
         .order_by(Order.paid_at, Order.id, OrderLine.id)
@@ -62,13 +62,12 @@ def order_lines_csv(chosen: DateRange) -> Iterator[str]:
     try:
         for count, row in enumerate(rows, 1):
             (number, placed, paid, status, name, email, postcode, product, code, quantity,
-             unit_price, goods, delivery, total) = row
+             unit_price, goods, discount, delivery, total) = row
             writer.writerow([neutralise(str(cell)) for cell in (
                 number, _london(placed), _london(paid), status, name, email, postcode, product,
                 code, quantity, pounds_input(unit_price), pounds_input(unit_price * quantity),
-                # Discount codes do not exist yet: no order has a discount. Once they do, this
-                # is the order's discount_pence.
-                pounds_input(goods), pounds_input(0), pounds_input(delivery), pounds_input(total),
+                pounds_input(goods), pounds_input(discount), pounds_input(delivery),
+                pounds_input(total),
             )])
             if count % ROWS_PER_CHUNK == 0:
                 yield buffer.getvalue()

@@ -34,17 +34,19 @@ def record_order(app: Flask, products: dict[str, int], paid_at: datetime | None,
                  lines: list[tuple[str, int, int]], status: str = "paid", *,
                  delivery_pence: int | None = None, name: str = "Ada Lovelace",
                  created_at: datetime | None = None, dispatch_date: date | None = None,
-                 basket_id: int | None = None) -> str:
+                 basket_id: int | None = None, discount: tuple[str, int] | None = None) -> str:
     """Store an order as checkout and payment would leave it; lines are (slug, units, pence)."""
     subtotal = sum(units * pence for _, units, pence in lines)
     if delivery_pence is None:
         delivery_pence = 0 if subtotal > 2500 else 395
     placed = created_at or paid_at or NOW
+    code, off = discount or (None, 0)
     with app.app_context():
         order = Order(
             status=status, email="ada@example.com", name=name, address_line1="1 Kefir Lane",
             city="Bath", postcode="BA1 1AA", subtotal_pence=subtotal,
-            delivery_pence=delivery_pence, total_pence=subtotal + delivery_pence,
+            delivery_pence=delivery_pence, total_pence=subtotal - off + delivery_pence,
+            discount_code=code, discount_pence=off,
             dispatch_date=dispatch_date or placed.astimezone(LONDON).date(),
             delivery_date=(dispatch_date or placed.astimezone(LONDON).date()) + timedelta(days=1),
             created_at=placed, expires_at=placed + timedelta(minutes=30), paid_at=paid_at,

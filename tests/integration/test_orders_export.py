@@ -72,6 +72,15 @@ def test_names_keep_their_commas_and_quotes_and_never_run_as_formulas(
     assert row["Customer"] == cell
 
 
+def test_an_order_with_a_code_shows_its_discount_and_the_total_after_it(admin_client, app,
+                                                                        products):
+    record_order(app, products, london(2026, 6, 10, 12, 0), [("milk-kefir", 2, 450)],
+                 discount=("SORRY5", 500))
+    [row] = rows(admin_client.get("/admin/orders.csv?from=2026-06-10&to=2026-06-10"))
+    assert (row["Goods"], row["Discount"], row["Delivery"], row["Order total"]) == (
+        "9.00", "5.00", "3.95", "7.95")
+
+
 def test_a_refunded_order_is_listed_with_its_status(admin_client, app, products):
     record_order(app, products, london(2026, 6, 10, 12, 0), [("milk-kefir", 1, 450)], "refunded")
     [row] = rows(admin_client.get("/admin/orders.csv?from=2026-06-10&to=2026-06-10"))
