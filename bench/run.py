@@ -1,10 +1,13 @@
-"""`make bench`: the shop's pages under gunicorn, timed by wrk against a minimal Flask page.
+"""`make bench`: the shop's pages under gunicorn, timed by wrk against two ceilings.
 
 For each database (a fresh SQLite file; PostgreSQL too when DATABASE_URL names one) it builds
 catalogues of 100, 1,000 and 10,000 products, serves each with scripts/serve.sh (the same
 gunicorn settings as `make run`) plus the bench-only ceiling page, and drives them with wrk
 from another process on loopback. It prints requests per second and p50/p99 latency for every
-target in bench/targets.py beside the same server's ceiling, as a ratio, and checks the goals.
+target in bench/targets.py beside two ceilings, as ratios: the same page inside the shop's app
+(the shop's per-request middleware counted in it too) and the bare ceiling, the same page in a
+Flask app of its own (bench/bare.py) under its own gunicorn with the same workers. The goals
+are checked against the bare one.
 
 Settings (environment): BENCH_DURATION (seconds per measurement, default 5), BENCH_ROUNDS
 (measurements of each target, taken in turns with the ceiling; default 2),
@@ -37,6 +40,8 @@ from bench.targets import BENCH_TARGETS, CATALOGUE, HOME, Target
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 CEILING = Target("ceiling", "/__bench__/ceiling")
+#: The same page in bench/bare.py, served by BareServer.
+BARE = Target("bare ceiling", "/__bench__/ceiling")
 SIZES = (100, 1_000, 10_000)
 MAIN_SIZE = 1_000
 #: Orders in the main size's database, over the last year, for the reports page.
@@ -120,6 +125,40 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         sys.exit(f"gunicorn did not answer within a minute; see {log}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+class BareServer:
+    """bench/bare.py under gunicorn with the shop's settings and worker count, nothing else."""
+
+    def __init__(self, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+        command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "bench.bare:create_app()",
+                   "--config", "scripts/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}",
+                   "--workers", os.environ.get("WEB_CONCURRENCY", "3")]
+        self.log = log.open("w")
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"the bare ceiling's gunicorn exited; see {log}")
+            try:
+                urllib.request.urlopen(self.url + BARE.path, timeout=2).close()
+                return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        sys.exit(f"the bare ceiling did not answer within a minute; see {log}")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -257,17 +296,21 @@ def build(database_url: str, products: int) -> dict[str, str]:
     return slugs
 
 
-def row(target: Target, figure: Figure, ceiling: Figure, ratio: float) -> str:
+def row(target: Target, figure: Figure, ceiling: Figure, bare: Figure) -> str:
+    """One target's line: its figures, each ceiling's rate and ratio, and the goal's verdict
+    (a ratio goal is held against the bare ceiling)."""
+    ratio = figure.requests_per_second / ceiling.requests_per_second
+    bare_ratio = figure.requests_per_second / bare.requests_per_second
     if target.p50_goal_ms is not None:
         met = figure.p50_ms <= target.p50_goal_ms
         verdict = f"goal p50 ≤ {target.p50_goal_ms:.0f} ms {'ok' if met else 'MISSED'}"
     else:
-        verdict = f"goal ≥ {target.goal:.2f} {'ok' if ratio >= target.goal else 'MISSED'}"
-    bad = figure.bad_responses + ceiling.bad_responses
+        verdict = f"goal ≥ {target.goal:.2f} {'ok' if bare_ratio >= target.goal else 'MISSED'}"
+    bad = figure.bad_responses + ceiling.bad_responses + bare.bad_responses
     warning = f"  ({bad} failed requests!)" if bad else ""
     return (f"  {target.name:<14} {figure.requests_per_second:8.0f} {figure.p50_ms:8.1f} "
-            f"{figure.p99_ms:8.1f}   {ceiling.requests_per_second:13.0f} {ceiling.p50_ms:7.1f} "
-            f"{ceiling.p99_ms:7.1f}   {ratio:5.2f}  {verdict}{warning}")
+            f"{figure.p99_ms:8.1f}   {ceiling.requests_per_second:8.0f} {ratio:5.2f}   "
+            f"{bare.requests_per_second:8.0f} {bare_ratio:5.2f}  {verdict}{warning}")
 
 
 def chat_row(server: Server, measure) -> dict:
@@ -298,6 +341,7 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
     slugs = {n: build(url, n) for n, url in urls.items()}
     servers = {n: Server(url, RESULTS / f"server-{name.lower()}-{n}.log")
                for n, url in urls.items()}
+    bare = BareServer(RESULTS / f"server-{name.lower()}-bare.log")
     results: dict = {"backend": name, "targets": {}, "scale": {}}
     try:
         main = servers[MAIN_SIZE]
@@ -315,11 +359,14 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
                 url = target.url(server.url, **slugs[size])
                 if url and answers(target, url, target.body(**slugs[size]), headers(target)):
                     measure(target, server, size, seconds=1)
+        measure(BARE, bare, MAIN_SIZE, seconds=1)
         workers = os.environ.get("WEB_CONCURRENCY", "3")
         print(f"\n{name}, {MAIN_SIZE:,} products: gunicorn {workers} "
               f"workers, wrk 1 thread {CONNECTIONS} connections, {DURATION} s per measurement")
-        print(f"  {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   {'ceiling req/s':>13} "
-              f"{'p50 ms':>7} {'p99 ms':>7}   ratio")
+        print(f"  {'':<14} {'':>8} {'':>8} {'':>8}   {'in-shop ceiling':>14}   "
+              f"{'bare ceiling':>14}")
+        print(f"  {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   {'req/s':>8} "
+              f"{'ratio':>5}   {'req/s':>8} {'ratio':>5}")
         for target in BENCH_TARGETS:
             url = target.url(main.url, **slugs[MAIN_SIZE])
             if not (url and answers(target, url, target.body(**slugs[MAIN_SIZE]),
@@ -327,15 +374,17 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
                 print(f"  {target.name:<14} n/a (not built yet)")
                 results["targets"][target.name] = None
                 continue
-            # The ceiling and the target are measured in turns, so the machine's load (others
-            # may share it) weighs on both figures of a ratio alike.
-            pairs = [(measure(CEILING, main, MAIN_SIZE), measure(target, main, MAIN_SIZE))
-                     for _ in range(ROUNDS)]
-            ceiling, figure = combine(c for c, _ in pairs), combine(t for _, t in pairs)
-            ratio = figure.requests_per_second / ceiling.requests_per_second
-            print(row(target, figure, ceiling, ratio))
+            # The ceilings and the target are measured in turns, so the machine's load (others
+            # may share it) weighs on every figure of a ratio alike.
+            turns = [(measure(CEILING, main, MAIN_SIZE), measure(BARE, bare, MAIN_SIZE),
+                      measure(target, main, MAIN_SIZE)) for _ in range(ROUNDS)]
+            ceiling, bare_ceiling, figure = (combine(t[k] for t in turns) for k in range(3))
+            print(row(target, figure, ceiling, bare_ceiling))
             results["targets"][target.name] = {
-                "figure": asdict(figure), "ceiling": asdict(ceiling), "ratio": ratio,
+                "figure": asdict(figure), "ceiling": asdict(ceiling),
+                "ratio": figure.requests_per_second / ceiling.requests_per_second,
+                "bare_ceiling": asdict(bare_ceiling),
+                "bare_ratio": figure.requests_per_second / bare_ceiling.requests_per_second,
                 "goal": target.goal, "p50_goal_ms": target.p50_goal_ms,
             }
 
@@ -356,6 +405,7 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
         results["scale"] = {"small": rate[small], "large": rate[large], "change": change,
                             "rounds": {k: [asdict(f) for f in v] for k, v in rounds.items()}}
     finally:
+        bare.stop()
         for server in servers.values():
             server.stop()
     return results

@@ -129,11 +129,31 @@ def init_app(app: Flask) -> None:
              for name, asset in manifest.by_name.items()}
     flask_url_for = app.jinja_env.globals["url_for"]
 
+    # The other URLs a page builds (a product's link on every card) repeat from page to page,
+    # and werkzeug builds each afresh; the same endpoint and values always give the same path,
+    # so those are kept too. Only plain ones: no relative endpoint (it depends on the current
+    # blueprint) and no _external, _anchor and the like. Bounded by clearing when full.
+    built: dict[tuple, str] = {}
+
     def url_for(endpoint: str, **values) -> str:
-        if endpoint == "static" and len(values) == 1 and has_request_context():
+        if not has_request_context():
+            return flask_url_for(endpoint, **values)
+        if endpoint == "static" and len(values) == 1:
             path = paths.get(values.get("filename"))
             if path is not None:
                 return request.script_root + path
-        return flask_url_for(endpoint, **values)
+        if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+            return flask_url_for(endpoint, **values)
+        key = (request.script_root, endpoint, *sorted(values.items()))
+        try:
+            url = built.get(key)
+        except TypeError:  # a list of values for one argument: not a key
+            return flask_url_for(endpoint, **values)
+        if url is None:
+            url = flask_url_for(endpoint, **values)
+            if len(built) >= 10_000:
+                built.clear()
+            built[key] = url
+        return url
 
     app.jinja_env.globals["url_for"] = url_for

@@ -131,3 +131,13 @@ def ping_idle_connections(engine: Engine, after_seconds: float) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:
             raise DisconnectionError(f"an idle pooled connection was dead: {exc}") from exc
+
+
+@limiter.request_filter
+def _unlimited_page() -> bool:
+    """The storefront's reading pages carry no rate limit, so skip the limiter's bookkeeping.
+
+    Limits are declared on the API, the chat and the admin's login (none on these blueprints);
+    without this filter the limiter still resolves and scans limits for every page view.
+    """
+    return _reading_request()

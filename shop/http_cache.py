@@ -58,6 +58,9 @@ def init_app(app: Flask) -> None:
     """Compress (Brotli, else gzip) what is sent, after the ETag has been checked."""
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    # Brotli 1 rather than Flask-Compress's 4: a tenth of a page's CPU time (0.1 ms of ~1 ms,
+    # bench.profile) for ~400 more bytes on a 3 KB page, well inside one TCP round trip.
+    app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     # Static files are compressed once at start-up by shop.assets; never again here.
     app.config.setdefault("COMPRESS_STREAMS", False)
     compress.init_app(app)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, Response, g, session
-from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms import ValidationError
+from flask_wtf.csrf import generate_csrf
 
 #: Where a session keeps its signed CSRF token once made (see stable_csrf_token).
 SIGNED_TOKEN = "csrf_signed"
+#: Where Flask-WTF keeps the session's raw CSRF secret (WTF_CSRF_FIELD_NAME's default).
+_SECRET_FIELD = "csrf_token"
 
 CSP = "; ".join(
     [
@@ -40,15 +41,11 @@ def stable_csrf_token() -> str:
     Flask-WTF signs the session's secret with the current second, so each page would carry a
     new token and a page with a form would never match its own ETag (no 304, ever). Tokens do
     not expire here (WTF_CSRF_TIME_LIMIT is None), so the first signed token is kept in the
-    session and reused for as long as it still vouches for the session's secret.
+    session and reused. It is not validated again on every page: it lives in the same signed
+    cookie as the secret it vouches for, and the two are only ever made, or cleared, together.
     """
     signed = session.get(SIGNED_TOKEN)
-    if signed:
-        try:
-            validate_csrf(signed)
-        except ValidationError:
-            signed = None
-    if not signed:
+    if not signed or _SECRET_FIELD not in session:
         signed = session[SIGNED_TOKEN] = generate_csrf()
     g.csrf_token = signed  # what Flask-WTF's own generate_csrf answers for the rest of it
     return signed

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, render_template, url_for
+from markupsafe import Markup
 
 from shop.domain import LONDON
 from shop.domain.chat import ChatStatus, chat_status, clock_label
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
         "footer_links": footer_links,
         "free_delivery_over": app.config["DELIVERY_RULE"].free_over_pence,
         "chat_url": chat_url,
+        "site_footer": site_footer,
     }
 
     @app.context_processor
@@ -77,3 +79,11 @@ def footer_links() -> list[tuple[str, str]]:
 def chat_url() -> str:
     """Where "talk to us" links go: the live chat's own page (SPEC: /support/)."""
     return url_for("support.index")
+
+
+def site_footer() -> Markup:
+    """The footer's HTML, rendered on the first page and reused: it depends only on settings."""
+    extensions = current_app.extensions
+    if "site_footer" not in extensions:
+        extensions["site_footer"] = Markup(render_template("_site_footer.html"))
+    return extensions["site_footer"]
