@@ -327,4 +327,5 @@ def test_the_compose_services_run_a_sandbox_purchase_to_its_email_over_smtp(
 
     [message] = [m for m in sink.messages if m["Subject"] == subject]
     assert message["To"] == CUSTOMER["email"] and message["From"] == "Kefir Shop <orders@shop.test>"
-    assert number in message.get_content()
+    assert number in message.get_body(("plain",)).get_content()
+    assert number in message.get_body(("html",)).get_content()
