@@ -114,25 +114,10 @@ class Server:
         self.log = log.open("w")
         self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], env=env, cwd=ROOT,
                                         stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited; see {log}")
-            try:
-                urllib.request.urlopen(self.url + "/healthz", timeout=2).close()
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        sys.exit(f"gunicorn did not answer within a minute; see {log}")
+        wait_until_up(self, self.url + "/healthz", "gunicorn", log)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+        stop_server(self)
 
 
 class BareServer:
@@ -148,25 +133,34 @@ class BareServer:
         self.log = log.open("w")
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=self.log,
                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"the bare ceiling's gunicorn exited; see {log}")
-            try:
-                urllib.request.urlopen(self.url + BARE.path, timeout=2).close()
-                return
-            except OSError:
-                time.sleep(0.3)
-        self.stop()
-        sys.exit(f"the bare ceiling did not answer within a minute; see {log}")
+        wait_until_up(self, self.url + BARE.path, "the bare ceiling's gunicorn", log)
 
     def stop(self) -> None:
-        self.process.terminate()
+        stop_server(self)
+
+
+def wait_until_up(server, url: str, name: str, log: Path) -> None:
+    """Return once `url` answers; exit the benchmark if the server dies or a minute passes."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            sys.exit(f"{name} exited; see {log}")
         try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    sys.exit(f"{name} did not answer within a minute; see {log}")
+
+
+def stop_server(server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+    server.log.close()
 
 
 def answers(target: Target, url: str, body: dict, headers: dict[str, str]) -> bool:
