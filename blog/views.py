@@ -23,6 +23,7 @@ from shop.cache import remember
 from shop.catalogue.queries import BadQuery, parse_positive
 from shop.domain import LONDON
 from shop.jsonld import breadcrumb_list
+from shop.page_cache import render_page
 from shop.web import now
 
 SITE_NAME = "Kefir Shop"
@@ -76,7 +77,7 @@ def post(slug: str):
     )
     if not article:
         abort(404, "We could not find that post.")
-    return render_template("blog/post.html", article=article)
+    return render_page("blog/post.html", article=article)
 
 
 def _article(slug: str) -> dict:

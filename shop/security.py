@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, g, session
-from flask_wtf.csrf import generate_csrf
+import hashlib
+import os
+
+from flask import Flask, Response, current_app, g, session
+
+from shop.http_cache import signing_serializer
+from shop.page_cache import TOKEN, capturing
 
 #: Where a session keeps its signed CSRF token once made (see stable_csrf_token).
 SIGNED_TOKEN = "csrf_signed"
@@ -44,11 +49,22 @@ def stable_csrf_token() -> str:
     session and reused. It is not validated again on every page: it lives in the same signed
     cookie as the secret it vouches for, and the two are only ever made, or cleared, together.
     """
+    if capturing():  # a page shared by first visits: each gets its own token (shop.page_cache)
+        return TOKEN
     signed = session.get(SIGNED_TOKEN)
     if not signed or _SECRET_FIELD not in session:
-        signed = session[SIGNED_TOKEN] = generate_csrf()
+        signed = session[SIGNED_TOKEN] = _sign_new_token()
     g.csrf_token = signed  # what Flask-WTF's own generate_csrf answers for the rest of it
     return signed
+
+
+def _sign_new_token() -> str:
+    """A token as Flask-WTF's generate_csrf makes one (its validate_csrf checks these), with a
+    serializer made once rather than per call and no zlib attempt on 40 characters."""
+    secret = session.get(_SECRET_FIELD) or hashlib.sha1(os.urandom(64)).hexdigest()
+    session[_SECRET_FIELD] = secret
+    key = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    return signing_serializer((key,), "wtf-csrf-token").dumps(secret)
 
 
 def init_app(app: Flask) -> None:

@@ -198,6 +198,11 @@ class CataloguePage(SelectPagination):
     (`shared_items`), are shared for CATALOGUE_CACHE_TTL under `key`: db.paginate itself has
     no place for a cache, so this overrides the two queries of its SelectPagination."""
 
+    def __repr__(self) -> str:
+        # Everything a listing shows, so a page rendered from it can be shared (page_cache).
+        return (f"CataloguePage(page={self.page}, per_page={self.per_page}, "
+                f"total={self.total}, items={self.items!r})")
+
     def _query_count(self) -> int:
         # Counting is the one part of a page that grows with the catalogue (1 ms at 10,000
         # products on SQLite), so the count is shared for a little while.

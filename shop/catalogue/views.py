@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, current_app, request, url_for
 
 from blog.jsonld import script_json
 from blog.queries import latest_teaser
@@ -25,13 +25,15 @@ from shop.catalogue.queries import (
     search_active_products,
 )
 from shop.domain import LONDON
+from shop.domain.delivery import estimate_label
+from shop.page_cache import render_page
 from shop.web import delivery_estimate, now
 
 
 @bp.get("/")
 def index():
     """Home page: the promises, featured products, the latest blog post and who we are."""
-    return render_template(
+    return render_page(
         "catalogue/index.html", products=featured_products(), post=latest_teaser(),
         organization=remember_here(f"organization {request.host_url}",
                                    lambda: script_json(organization_jsonld())),
@@ -56,7 +58,7 @@ def products():
         abort(404, "There is no such category.")
     if page > 1 and not result.items:
         abort(404, "That page of the catalogue does not exist.")
-    return render_template(
+    return render_page(
         "catalogue/products.html",
         result=result,
         categories=all_categories,
@@ -74,12 +76,14 @@ def product(slug: str):
     at = now()
     day = at.astimezone(LONDON).date()  # the cut-off's offset changes with the clocks
     key = repr((item, request.host_url, day, current_app.config["DELIVERY_RULE"]))
-    return render_template(
+    estimate = delivery_estimate(at)
+    return render_page(
         "catalogue/product.html",
+        now=at,
+        vary=(estimate_label(at, estimate),),
         product=item,
         basket=current_priced_basket(),
-        estimate=delivery_estimate(at),
-        now=at,
+        estimate=estimate,
         head=remember_here(key, lambda: _product_head(item, at)),
     )
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort
 from markupsafe import Markup
 
 from shop.domain.placeholders import fill
+from shop.page_cache import render_page
 from shop.pages import SLUGS, bp
 from shop.pages.placeholders import html_values
 from shop.pages.queries import page_content
@@ -19,4 +20,4 @@ def show(slug: str):
         abort(404, "We could not find that page.")
     # The stored HTML was sanitised when it was saved; the values are escaped HTML.
     body = Markup(fill(page.body_html, html_values()))
-    return render_template("pages/page.html", page=page, body=body)
+    return render_page("pages/page.html", page=page, body=body)

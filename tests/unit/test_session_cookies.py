@@ -1,0 +1,33 @@
+"""Session cookies signed without zlib's set-up cost, and readable either way."""
+
+from itsdangerous import URLSafeTimedSerializer
+
+from shop.http_cache import SmallPayloadSerializer, signing_serializer
+
+SESSION = {"csrf_token": "a" * 40, "csrf_signed": "b" * 90}
+
+
+def test_a_small_session_is_signed_without_compression_and_reads_back():
+    cookie = SmallPayloadSerializer("secret", salt="cookie-session").dumps(SESSION)
+    assert not cookie.startswith(".")
+    assert URLSafeTimedSerializer("secret", salt="cookie-session").loads(cookie) == SESSION
+
+
+def test_a_cookie_compressed_before_this_change_is_still_read():
+    old = URLSafeTimedSerializer("secret", salt="cookie-session").dumps(SESSION)
+    assert old.startswith(".")
+    assert SmallPayloadSerializer("secret", salt="cookie-session").loads(old) == SESSION
+
+
+def test_a_large_session_is_still_compressed():
+    large = {"notes": "kefir " * 1000}
+    cookie = SmallPayloadSerializer("secret", salt="cookie-session").dumps(large)
+    assert cookie.startswith(".") and len(cookie) < 1000
+
+
+def test_the_serializer_for_a_secret_and_salt_is_made_once_and_signs_with_the_last_key():
+    one = signing_serializer(("old", "new"), "salt")
+    assert signing_serializer(("old", "new"), "salt") is one
+    signed_with_old = URLSafeTimedSerializer("old", salt="salt").dumps(1)
+    assert one.loads(signed_with_old) == 1
+    assert URLSafeTimedSerializer("new", salt="salt").loads(one.dumps(2)) == 2
