@@ -110,13 +110,8 @@ def parse_cutoff(text: str) -> time:
 
 
 @cache
-@cache
 def england_bank_holidays(years: tuple[int, ...]) -> frozenset[date]:
-    """England's bank holidays in these years, observed days included.
-
-    Worked out once per set of years: the `holidays` package builds its calendar afresh on
-    every call (an import and a calendar: 3 % of a product page), and the answer never changes.
-    """
+    """England's bank holidays in these years, observed days included."""
     return frozenset(holidays.UK(subdiv="ENG", years=years))
 
 
