@@ -1,10 +1,12 @@
 """Extensions created bare here and bound to the app in create_app."""
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import wraps
 from weakref import WeakKeyDictionary
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -133,11 +135,31 @@ def ping_idle_connections(engine: Engine, after_seconds: float) -> None:
             raise DisconnectionError(f"an idle pooled connection was dead: {exc}") from exc
 
 
-@limiter.request_filter
-def _unlimited_page() -> bool:
-    """The storefront's reading pages carry no rate limit, so skip the limiter's bookkeeping.
+def init_limiter(app: Flask) -> None:
+    """Bind Flask-Limiter, with its two per-request hooks skipping the storefront's reading pages.
 
-    Limits are declared on the API, the chat and the admin's login (none on these blueprints);
-    without this filter the limiter still resolves and scans limits for every page view.
+    Limits are declared on the API, the chat and the sign-in forms, never on these pages, yet
+    the limiter would resolve and scan limits before and after every page view (5 % of one);
+    a request filter still pays for most of that. Its hooks are found by their owner, and a
+    version of Flask-Limiter that registers them differently stops the app at start-up.
     """
-    return _reading_request()
+    limiter.init_app(app)
+    wrapped = 0
+    for hooks in (app.before_request_funcs[None], app.after_request_funcs[None]):
+        for index, hook in enumerate(hooks):
+            owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
+            if owner is limiter:
+                hooks[index] = _unless_reading(hook)
+                wrapped += 1
+    if limiter.enabled and wrapped != 2:
+        raise RuntimeError(f"expected Flask-Limiter's two request hooks, found {wrapped}")
+
+
+def _unless_reading(hook: Callable) -> Callable:
+    @wraps(hook)
+    def skip_reading_pages(*args):
+        if _reading_request():
+            return args[0] if args else None  # an after-request hook hands the response on
+        return hook(*args)
+
+    return skip_reading_pages

@@ -13,6 +13,7 @@ Flask-Compress then compresses what is still to be sent.
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -21,10 +22,15 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 from itsdangerous import Serializer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
+from werkzeug.http import http_date
 
 compress = Compress()
 
 CONDITIONAL_TYPES = {"text/html", "application/json"}
+#: The request headers make_conditional compares with a response (WSGI names).
+_VALIDATORS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE",
+               "HTTP_RANGE")
+_COOKIE_TOKEN = re.compile(r"(?:^|,)\s*cookie\s*(?:,|$)", re.IGNORECASE)
 
 
 class SmallPayloadSerializer(URLSafeTimedSerializer):
@@ -68,8 +74,8 @@ class PrivateCookieSessions(SecureCookieSessionInterface):
             # A static file is the same for everyone, whoever's session was glanced at.
             response.vary.discard("Cookie")
             return
-        varies = {value.lower() for value in response.vary}
-        personal = "Set-Cookie" in response.headers or "cookie" in varies
+        personal = "Set-Cookie" in response.headers or bool(
+            _COOKIE_TOKEN.search(response.headers.get("Vary", "")))
         if personal and not response.cache_control.no_store:
             response.cache_control.public = False
             response.cache_control.s_maxage = None
@@ -87,6 +93,10 @@ def conditional(response: Response) -> Response:
     if not response.headers.get("ETag"):
         digest = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
         response.set_etag(digest, weak=True)
+    if not any(name in request.environ for name in _VALIDATORS):
+        # Nothing to compare (a first visit): only the Date that make_conditional would add.
+        response.headers.setdefault("Date", http_date())
+        return response
     return response.make_conditional(request)
 
 
