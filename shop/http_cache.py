@@ -109,6 +109,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_BR_LEVEL", 1)
     # Static files are compressed once at start-up by shop.assets; never again here.
     app.config.setdefault("COMPRESS_STREAMS", False)
+    # `conditional` (below) has answered any validator already, before compression: a second
+    # make_conditional on the compressed body would find nothing new.
+    app.config.setdefault("COMPRESS_EVALUATE_CONDITIONAL_REQUEST", False)
     compress.init_app(app)
     app.session_interface = PrivateCookieSessions()
     # Registered after Flask-Compress, so it runs before it: a 304 is never compressed.
