@@ -29,6 +29,11 @@ class Invalid(ValueError):
         self.conflict = conflict
 
 
+class InUse(Exception):
+    """Something orders refer to (a product, a discount code): it can be deactivated, never
+    deleted."""
+
+
 Name = text(200, pattern=NAMEABLE, blank="is required.")
 ProductSlug = slug(120)
 Description = text(5000)

@@ -15,7 +15,6 @@ from blog.schemas import Post, PostCreate, PostUpdate
 from shop.admin.accounts import user_for_token
 from shop.admin.audit import Actor
 from shop.admin.catalogue import (
-    InUse,
     StockChanged,
     adjust_stock,
     create_product,
@@ -32,7 +31,7 @@ from shop.admin.orders import (
     search_orders,
 )
 from shop.admin.posts import InvalidPost, any_post_by_slug, delete_post, save, search_posts
-from shop.admin.validation import Invalid, ProductCreate, ProductPatch
+from shop.admin.validation import InUse, Invalid, ProductCreate, ProductPatch
 from shop.api import bp
 from shop.api.schemas import (
     AdminOrder,

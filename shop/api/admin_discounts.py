@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g
 
-from shop.admin.validation import Invalid
+from shop.admin.validation import InUse, Invalid
 from shop.api import bp
 from shop.api.admin import BOOLEANS, invalid, token_required
 from shop.api.schemas import (
@@ -16,7 +16,6 @@ from shop.api.schemas import (
 )
 from shop.api.spec import link, operation
 from shop.discounts.admin import (
-    InUse,
     create_discount,
     delete_discount,
     discount_by_code,
