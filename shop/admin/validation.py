@@ -35,7 +35,7 @@ class InUse(Exception):
 
 
 Name = text(200, pattern=NAMEABLE, blank="is required.")
-ProductSlug = slug(120)
+ProductSlug = slug(120, made_from="name")
 Description = text(5000)
 CategorySlug = text(80, required=True, blank="is required.")
 Price = whole_number(1, MAX_PRICE_PENCE, format_gbp)
@@ -46,7 +46,7 @@ class ProductUpdate(Input):
     """Any of a product's fields; what is not sent keeps its value."""
 
     name: Name = None
-    slug: ProductSlug = Field(None, description="Default: made from the name.")
+    slug: ProductSlug = None
     description: Description = None
     category: CategorySlug = Field(None, description="A category's slug.")
     price_pence: Price = None
