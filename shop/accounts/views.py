@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -28,6 +27,7 @@ from shop.accounts.session import (
 from shop.basket.cookie import COOKIE as BASKET_COOKIE
 from shop.basket.cookie import current_basket, remember_basket
 from shop.basket.service import LineChange, price_basket
+from shop.domain.redirects import local_path
 from shop.extensions import limiter
 from shop.web import delivery_rule, now
 
@@ -45,12 +45,7 @@ def _page(template: str, status: int = 200, **context):
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, so signing in cannot bounce anyone elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("accounts.index")
+    return local_path(target) or url_for("accounts.index")
 
 
 def use_basket(basket) -> None:
