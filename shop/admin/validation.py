@@ -7,6 +7,8 @@ sets, so a product read from the API can be sent back unchanged.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from shop.domain.fields import NAMEABLE, Ignored, Input, slug, text, whole_number
@@ -37,7 +39,8 @@ class InUse(Exception):
 Name = text(200, pattern=NAMEABLE, blank="is required.")
 ProductSlug = slug(120, made_from="name")
 Description = text(5000)
-CategorySlug = text(80, required=True, blank="is required.")
+CategorySlug = Annotated[text(80, required=True, blank="is required."),
+                         Field(description="A category's slug.")]
 Price = whole_number(1, MAX_PRICE_PENCE, format_gbp)
 Stock = whole_number(0, MAX_STOCK)
 
@@ -48,7 +51,7 @@ class ProductUpdate(Input):
     name: Name = None
     slug: ProductSlug = None
     description: Description = None
-    category: CategorySlug = Field(None, description="A category's slug.")
+    category: CategorySlug = None
     price_pence: Price = None
     stock: Stock = Field(None, description="Units free to sell (absolute).")
     active: bool = Field(None, description="false hides the product from the shop.")
@@ -68,7 +71,7 @@ class ProductCreate(ProductUpdate):
     """A new product: name, category and price are required; the slug comes from the name."""
 
     name: Name
-    category: CategorySlug = Field(description="A category's slug.")
+    category: CategorySlug
     price_pence: Price
 
 
