@@ -47,23 +47,15 @@ from shop.api.schemas import (
     PostQuery,
     Refund,
 )
-from shop.api.spec import link, operation
+from shop.api.spec import admin_links, operation
 from shop.errors import Problem
 from shop.models import Product
 from shop.transaction import transaction
 from shop.web import now
 
 BOOLEANS = {"true": True, "false": False, None: None}
-PRODUCT_LINKS = {
-    "GetProduct": link("adminGetProduct", slug="$response.body#/slug"),
-    "UpdateProduct": link("adminUpdateProduct", slug="$response.body#/slug"),
-    "DeleteProduct": link("adminDeleteProduct", slug="$response.body#/slug"),
-}
-POST_LINKS = {
-    "GetPost": link("adminGetPost", slug="$response.body#/slug"),
-    "UpdatePost": link("adminUpdatePost", slug="$response.body#/slug"),
-    "DeletePost": link("adminDeletePost", slug="$response.body#/slug"),
-}
+PRODUCT_LINKS = admin_links("Product", "slug")
+POST_LINKS = admin_links("Post", "slug")
 
 
 class Unauthenticated(Problem):

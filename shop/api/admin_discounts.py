@@ -13,7 +13,7 @@ from shop.api.schemas import (
     AdminDiscountQuery,
     AdminDiscountUpdate,
 )
-from shop.api.spec import link
+from shop.api.spec import admin_links
 from shop.discounts.admin import (
     create_discount,
     delete_discount,
@@ -27,11 +27,7 @@ from shop.discounts.models import DiscountCode
 from shop.errors import Problem
 from shop.web import now
 
-DISCOUNT_LINKS = {
-    "GetDiscount": link("adminGetDiscount", code="$response.body#/code"),
-    "UpdateDiscount": link("adminUpdateDiscount", code="$response.body#/code"),
-    "DeleteDiscount": link("adminDeleteDiscount", code="$response.body#/code"),
-}
+DISCOUNT_LINKS = admin_links("Discount", "code")
 
 
 def _code_or_404(code: str) -> DiscountCode:
