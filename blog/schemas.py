@@ -29,7 +29,7 @@ def _distinct(names: list[str]) -> list[str]:
 
 
 Title = text(200, pattern=NAMEABLE)
-PostSlug = slug(160)
+PostSlug = slug(160, made_from="title")
 Markdown = text(MAX_BODY, strip=False)
 Excerpt = text(500)
 Author = text(120)
@@ -42,7 +42,7 @@ class PostUpdate(Input):
     """Any of a post's fields; what is not sent keeps its value."""
 
     title: Title = None
-    slug: PostSlug = Field(None, description="Default: made from the title.")
+    slug: PostSlug = None
     body_markdown: Markdown = None
     excerpt: Excerpt = Field(None, description="Empty: the body's opening paragraph.")
     published: bool = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +15,22 @@ from shop.extensions import db
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def one_of(column: str, values: Iterable[str]) -> CheckConstraint:
+    """A CHECK, named <column>_known, that `column` holds one of `values` (an enum's)."""
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=f"{column}_known")
+
+
+# A delivery address's columns, alike wherever one is kept (an order, a customer's address
+# book), with the limits of shop.domain.customer's fields.
+AddressName = Annotated[str, mapped_column(String(100))]
+AddressPhone = Annotated[str, mapped_column(String(20), default="")]
+AddressLine = Annotated[str, mapped_column(String(100))]
+OptionalAddressLine = Annotated[str, mapped_column(String(100), default="")]
+AddressCity = Annotated[str, mapped_column(String(60))]
+AddressPostcode = Annotated[str, mapped_column(String(10))]
 
 
 class Category(db.Model):
@@ -109,12 +127,12 @@ class Order(db.Model):
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.PENDING_PAYMENT, index=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
-    name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(20), default="")
-    address_line1: Mapped[str] = mapped_column(String(100))
-    address_line2: Mapped[str] = mapped_column(String(100), default="")
-    city: Mapped[str] = mapped_column(String(60))
-    postcode: Mapped[str] = mapped_column(String(10))
+    name: Mapped[AddressName]
+    phone: Mapped[AddressPhone]
+    address_line1: Mapped[AddressLine]
+    address_line2: Mapped[OptionalAddressLine]
+    city: Mapped[AddressCity]
+    postcode: Mapped[AddressPostcode]
     subtotal_pence: Mapped[int]
     delivery_pence: Mapped[int]
     total_pence: Mapped[int]

@@ -89,6 +89,11 @@ def form_csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def post_form(client: FlaskClient, path: str, fields: dict[str, str], to: str = "") -> TestResponse:
+    """Open the form on `path` and send `fields` with its CSRF token (to `to`, else `path`)."""
+    return client.post(to or path, data={"csrf_token": form_csrf_token(client, path), **fields})
+
+
 def sign_in(client: FlaskClient, email: str, password: str = PASSWORD) -> TestResponse:
     """Post the admin sign-in form; return the response."""
     return client.post(

@@ -70,6 +70,18 @@ def localstripe(url: str) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def stop_all(processes: list[subprocess.Popen], timeout: float) -> None:
+    """Ask every process to stop, then kill each one still running `timeout` seconds later."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 30) -> None:
     """Poll /healthz until the server answers 200, or fail with what it said."""
     deadline = time.monotonic() + timeout
@@ -124,11 +136,4 @@ class AppServers:
 
     def stop(self) -> None:
         """Stop every server started here."""
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(self.processes, timeout=15)

@@ -8,7 +8,16 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
-from shop.models import Order, utcnow
+from shop.models import (
+    AddressCity,
+    AddressLine,
+    AddressName,
+    AddressPhone,
+    AddressPostcode,
+    OptionalAddressLine,
+    Order,
+    utcnow,
+)
 
 
 class Customer(db.Model):
@@ -50,12 +59,12 @@ class CustomerAddress(db.Model):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
-    name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(20), default="")
-    line1: Mapped[str] = mapped_column(String(100))
-    line2: Mapped[str] = mapped_column(String(100), default="")
-    city: Mapped[str] = mapped_column(String(60))
-    postcode: Mapped[str] = mapped_column(String(10))
+    name: Mapped[AddressName]
+    phone: Mapped[AddressPhone]
+    line1: Mapped[AddressLine]
+    line2: Mapped[OptionalAddressLine]
+    city: Mapped[AddressCity]
+    postcode: Mapped[AddressPostcode]
     is_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -28,6 +27,7 @@ from shop.accounts.session import (
 from shop.basket.cookie import COOKIE as BASKET_COOKIE
 from shop.basket.cookie import current_basket, remember_basket
 from shop.basket.service import LineChange, price_basket
+from shop.domain.redirects import local_path
 from shop.extensions import limiter
 from shop.web import delivery_rule, now
 
@@ -43,14 +43,15 @@ def _page(template: str, status: int = 200, **context):
         "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 
 
+def _done(message: str, endpoint: str) -> Response:
+    """Say what was done and go on to `endpoint`'s page (303: reloading it posts nothing)."""
+    flash(message, "success")
+    return redirect(url_for(endpoint), 303)
+
+
 def _safe_next(target: str | None) -> str:
     """Only a path on this site, so signing in cannot bounce anyone elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if (not parts.scheme and not parts.netloc and target.startswith("/")
-                and not target.startswith("//") and "\\" not in target):
-            return target
-    return url_for("accounts.index")
+    return local_path(target) or url_for("accounts.index")
 
 
 def use_basket(basket) -> None:
@@ -143,8 +144,7 @@ def verify(token: str):
         return _page("message", 404, heading="That link has expired",
                      text="That link has expired or was used already. Sign in and ask for a "
                           "new one from your account page.")
-    flash(f"Thank you: {customer.email} is confirmed.", "success")
-    return redirect(url_for("accounts.index"), 303)
+    return _done(f"Thank you: {customer.email} is confirmed.", "accounts.index")
 
 
 @bp.post("/verify")
@@ -152,8 +152,7 @@ def verify(token: str):
 @limiter.limit("5 per hour")
 def resend_verification():
     service.resend_verification(current_customer(), now())
-    flash(f"We have sent a new link to {current_customer().email}.", "success")
-    return redirect(url_for("accounts.index"), 303)
+    return _done(f"We have sent a new link to {current_customer().email}.", "accounts.index")
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -266,8 +265,7 @@ def addresses():
             except AccountProblem as exc:
                 errors = {"line1": exc.detail}
             else:
-                flash("Address saved.", "success")
-                return redirect(url_for("accounts.addresses"), 303)
+                return _done("Address saved.", "accounts.addresses")
     else:
         form["name"] = customer.name
     return _page("addresses", 422 if errors else 200, customer=customer, form=form,
@@ -292,8 +290,7 @@ def edit_address(address_id: int):
         values, errors = service.check_address(current_customer(), form)
         if not errors:
             service.save_address(current_customer(), values, now(), address)
-            flash("Address saved.", "success")
-            return redirect(url_for("accounts.addresses"), 303)
+            return _done("Address saved.", "accounts.addresses")
     return _page("address", 422 if errors else 200, address=address, form=form, errors=errors)
 
 
@@ -301,16 +298,14 @@ def edit_address(address_id: int):
 @customer_required
 def default_address(address_id: int):
     service.make_default(current_customer(), _address_or_404(address_id))
-    flash("Default address changed.", "success")
-    return redirect(url_for("accounts.addresses"), 303)
+    return _done("Default address changed.", "accounts.addresses")
 
 
 @bp.post("/addresses/<int:address_id>/delete")
 @customer_required
 def delete_address(address_id: int):
     service.delete_address(current_customer(), _address_or_404(address_id))
-    flash("Address deleted.", "success")
-    return redirect(url_for("accounts.addresses"), 303)
+    return _done("Address deleted.", "accounts.addresses")
 
 
 # --- Details, data and deletion --------------------------------------------------------------
@@ -335,8 +330,7 @@ def change_name():
         service.rename(current_customer(), _form("name")["name"])
     except AccountProblem as exc:
         return _details(422, {"name": exc.detail})
-    flash("Your name is changed.", "success")
-    return redirect(url_for("accounts.details"), 303)
+    return _done("Your name is changed.", "accounts.details")
 
 
 @bp.post("/details/email")
@@ -364,8 +358,8 @@ def change_password():
     except AccountProblem as exc:
         return _details(422, {exc.field or "password": exc.detail})
     start_session(customer)  # this browser carries on; every other session has ended
-    flash("Your password is changed. You are signed out everywhere else.", "success")
-    return redirect(url_for("accounts.details"), 303)
+    return _done("Your password is changed. You are signed out everywhere else.",
+                 "accounts.details")
 
 
 @bp.get("/data.json")

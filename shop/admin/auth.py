@@ -6,7 +6,6 @@ import logging
 import secrets
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -28,6 +27,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, TooManyRequests
 from shop.admin import bp
 from shop.admin.accounts import authenticate, user_for_session
 from shop.admin.audit import Actor
+from shop.domain.redirects import local_path
 from shop.extensions import limiter, login_manager
 from shop.transaction import transaction
 from shop.web import now
@@ -93,11 +93,7 @@ def private(response: Response) -> Response:
 
 def _safe_next(target: str | None) -> str:
     """Only an admin path of this site, so the login cannot bounce people elsewhere."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin/"):
-            return target
-    return url_for("admin.dashboard")
+    return local_path(target, under="/admin/") or url_for("admin.dashboard")
 
 
 def _account_key() -> str:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from blog.rendering import slugify
 from shop.admin.audit import Actor, diff, record
-from shop.admin.validation import Invalid, ProductCreate, ProductUpdate
+from shop.admin.validation import InUse, Invalid, ProductCreate, ProductUpdate
 from shop.catalogue.queries import forget_product
 from shop.domain.fields import field_errors
 from shop.extensions import db
@@ -31,10 +31,6 @@ class StockChanged(Exception):
             f"The stock changed to {now} while you were editing. Check it and save again."
         )
         self.now = now
-
-
-class InUse(Exception):
-    """A product that appears in orders: it can be deactivated, never deleted."""
 
 
 def validate_product(

@@ -9,6 +9,7 @@ puts 23:30 BST on its own evening.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 from shop.basket.service import LIFETIME as BASKET_LIFETIME
 from shop.domain.reporting import (
@@ -52,26 +54,39 @@ UNIX_EPOCH = date(1970, 1, 1)
 SECONDS_PER_DAY = 86_400
 
 
-class _day_number(FunctionElement):
-    """Whole days since 1970-01-01 of (a UTC instant + an offset in seconds)."""
+def _dialect_function(
+    name: str, type_: TypeEngine, sqlite: Callable[..., str], standard: Callable[..., str]
+) -> type[FunctionElement]:
+    """A SQL function written one way for SQLite and another for PostgreSQL: `sqlite` and
+    `standard` receive its arguments, compiled, and return the SQL."""
+    function = type(name, (FunctionElement,), {"type": type_, "inherit_cache": True, "name": name})
 
-    type = Integer()
-    inherit_cache = True
-    name = "day_number"
+    def compiler_of(write: Callable[..., str]) -> Callable[..., str]:
+        return lambda element, compiler, **kw: write(
+            *(compiler.process(clause, **kw) for clause in element.clauses)
+        )
+
+    compiles(function, "sqlite")(compiler_of(sqlite))
+    compiles(function)(compiler_of(standard))
+    return function
 
 
-@compiles(_day_number, "sqlite")
-def _day_number_sqlite(element: _day_number, compiler, **kw) -> str:
-    instant, offset = (compiler.process(clause, **kw) for clause in element.clauses)
+def _day_number_sqlite(instant: str, offset: str) -> str:
     # Instants are stored as UTC text; strftime('%s') reads them as seconds since the epoch.
     return f"((CAST(strftime('%s', {instant}) AS INTEGER) + {offset}) / {SECONDS_PER_DAY})"
 
 
-@compiles(_day_number)
-def _day_number_standard(element: _day_number, compiler, **kw) -> str:
-    instant, offset = (compiler.process(clause, **kw) for clause in element.clauses)
+def _day_number_standard(instant: str, offset: str) -> str:
     return (f"CAST(FLOOR((EXTRACT(EPOCH FROM {instant}) + {offset}) / {SECONDS_PER_DAY}) "
             "AS INTEGER)")
+
+
+#: Whole days since 1970-01-01 of (a UTC instant + an offset in seconds).
+_day_number = _dialect_function("day_number", Integer(), _day_number_sqlite, _day_number_standard)
+
+#: A column that SQLite must not look up by its own index (compiled as `+column`).
+_not_indexed = _dialect_function("not_indexed", String(), lambda column: f"+{column}",
+                                 lambda column: column)
 
 
 def shop_day(instant: ColumnElement, start: datetime, end: datetime) -> ColumnElement[int]:
@@ -88,24 +103,6 @@ def shop_day(instant: ColumnElement, start: datetime, end: datetime) -> ColumnEl
 
 def as_date(day_number: int) -> date:
     return UNIX_EPOCH + timedelta(days=day_number)
-
-
-class _not_indexed(FunctionElement):
-    """A column that SQLite must not look up by its own index (compiled as `+column`)."""
-
-    type = String()
-    inherit_cache = True
-    name = "not_indexed"
-
-
-@compiles(_not_indexed, "sqlite")
-def _not_indexed_sqlite(element: _not_indexed, compiler, **kw) -> str:
-    return "+" + compiler.process(element.clauses, **kw)
-
-
-@compiles(_not_indexed)
-def _not_indexed_standard(element: _not_indexed, compiler, **kw) -> str:
-    return compiler.process(element.clauses, **kw)
 
 
 def _sold_between(query: Select, start: datetime, end: datetime) -> Select:

@@ -7,6 +7,8 @@ sets, so a product read from the API can be sent back unchanged.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from shop.domain.fields import NAMEABLE, Ignored, Input, slug, text, whole_number
@@ -29,10 +31,16 @@ class Invalid(ValueError):
         self.conflict = conflict
 
 
+class InUse(Exception):
+    """Something orders refer to (a product, a discount code): it can be deactivated, never
+    deleted."""
+
+
 Name = text(200, pattern=NAMEABLE, blank="is required.")
-ProductSlug = slug(120)
+ProductSlug = slug(120, made_from="name")
 Description = text(5000)
-CategorySlug = text(80, required=True, blank="is required.")
+CategorySlug = Annotated[text(80, required=True, blank="is required."),
+                         Field(description="A category's slug.")]
 Price = whole_number(1, MAX_PRICE_PENCE, format_gbp)
 Stock = whole_number(0, MAX_STOCK)
 
@@ -41,9 +49,9 @@ class ProductUpdate(Input):
     """Any of a product's fields; what is not sent keeps its value."""
 
     name: Name = None
-    slug: ProductSlug = Field(None, description="Default: made from the name.")
+    slug: ProductSlug = None
     description: Description = None
-    category: CategorySlug = Field(None, description="A category's slug.")
+    category: CategorySlug = None
     price_pence: Price = None
     stock: Stock = Field(None, description="Units free to sell (absolute).")
     active: bool = Field(None, description="false hides the product from the shop.")
@@ -63,7 +71,7 @@ class ProductCreate(ProductUpdate):
     """A new product: name, category and price are required; the slug comes from the name."""
 
     name: Name
-    category: CategorySlug = Field(description="A category's slug.")
+    category: CategorySlug
     price_pence: Price
 
 

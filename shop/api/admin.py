@@ -6,16 +6,18 @@ authenticated by its Authorization header or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
+from typing import Any
 
 from flask import g, request
+from pydantic import BaseModel
 
 from blog.schemas import Post, PostCreate, PostUpdate
 from shop.admin.accounts import user_for_token
 from shop.admin.audit import Actor
 from shop.admin.catalogue import (
-    InUse,
     StockChanged,
     adjust_stock,
     create_product,
@@ -32,7 +34,7 @@ from shop.admin.orders import (
     search_orders,
 )
 from shop.admin.posts import InvalidPost, any_post_by_slug, delete_post, save, search_posts
-from shop.admin.validation import Invalid, ProductCreate, ProductPatch
+from shop.admin.validation import InUse, Invalid, ProductCreate, ProductPatch
 from shop.api import bp
 from shop.api.schemas import (
     AdminOrder,
@@ -45,23 +47,15 @@ from shop.api.schemas import (
     PostQuery,
     Refund,
 )
-from shop.api.spec import link, operation
+from shop.api.spec import admin_links, operation
 from shop.errors import Problem
 from shop.models import Product
 from shop.transaction import transaction
 from shop.web import now
 
 BOOLEANS = {"true": True, "false": False, None: None}
-PRODUCT_LINKS = {
-    "GetProduct": link("adminGetProduct", slug="$response.body#/slug"),
-    "UpdateProduct": link("adminUpdateProduct", slug="$response.body#/slug"),
-    "DeleteProduct": link("adminDeleteProduct", slug="$response.body#/slug"),
-}
-POST_LINKS = {
-    "GetPost": link("adminGetPost", slug="$response.body#/slug"),
-    "UpdatePost": link("adminUpdatePost", slug="$response.body#/slug"),
-    "DeletePost": link("adminDeletePost", slug="$response.body#/slug"),
-}
+PRODUCT_LINKS = admin_links("Product", "slug")
+POST_LINKS = admin_links("Post", "slug")
 
 
 class Unauthenticated(Problem):
@@ -97,10 +91,40 @@ def token_required(role: str | None = None) -> Callable:
     return decorate
 
 
-def invalid(exc: Invalid | InvalidPost) -> Problem:
-    """409 when the only trouble is a clash with stored data, else 422; both name the fields."""
-    status = exc.status if isinstance(exc, InvalidPost) else 409 if exc.conflict else 422
-    return Problem(status, str(exc), extra={"errors": exc.errors})
+def admin_operation(
+    operation_id: str,
+    ok: int,
+    answer: type[BaseModel] | None,
+    errors: tuple[int, ...] = (),
+    *,
+    role: str | None = None,
+    **options: Any,
+) -> Callable:
+    """An operation (see `operation`) that only a bearer token may call, of `role` when given:
+    the check and the 401 and 403 it documents are declared together."""
+    declared = operation(operation_id, ok, answer, errors, bearer=True, **options)
+
+    def decorate(view: Callable) -> Callable:
+        return token_required(role)(declared(view))
+
+    return decorate
+
+
+@contextmanager
+def refusals_as_problems() -> Iterator[None]:
+    """Answer what the admin's rules refuse as a problem: values that cannot be saved (409 when
+    the only trouble is a clash with stored data, else 422; both name the fields), stock that
+    moved meanwhile (409), and deleting what orders use (409)."""
+    try:
+        yield
+    except (Invalid, InvalidPost) as exc:
+        status = exc.status if isinstance(exc, InvalidPost) else 409 if exc.conflict else 422
+        raise Problem(status, str(exc), extra={"errors": exc.errors}) from None
+    except StockChanged as exc:
+        raise Problem(409, str(exc), title="The stock has changed",
+                      extra={"stock": exc.now}) from None
+    except InUse as exc:
+        raise Problem(409, f"{exc} PATCH it with {{\"active\": false}}.") from None
 
 
 def _product_or_404(slug: str) -> Product:
@@ -111,8 +135,7 @@ def _product_or_404(slug: str) -> Product:
 
 
 @bp.get("/admin/products")
-@token_required()
-@operation("adminListProducts", 200, AdminProductList, (400, 422), bearer=True)
+@admin_operation("adminListProducts", 200, AdminProductList, (400, 422))
 def admin_products(query: AdminProductQuery):
     """Every product, active or not; ?q=, ?category=, ?active=true|false, ?low_stock=N."""
     result = search_all_products(query.q, query.category, BOOLEANS[query.active],
@@ -121,31 +144,26 @@ def admin_products(query: AdminProductQuery):
 
 
 @bp.post("/admin/products")
-@token_required()
-@operation("adminCreateProduct", 201, AdminProduct, (400, 409, 415, 422), bearer=True,
-           links=PRODUCT_LINKS)
+@admin_operation("adminCreateProduct", 201, AdminProduct, (400, 409, 415, 422),
+                 links=PRODUCT_LINKS)
 def admin_product_create(json: ProductCreate):
     """Add a product: name, category and price_pence required; slug defaults from the name."""
-    try:
+    with refusals_as_problems():
         values = validate_product(json)
-    except Invalid as exc:
-        raise invalid(exc) from None
     product = create_product(values, g.api_actor, now())
     return AdminProduct.of(product), 201, {"Location": f"/api/v1/admin/products/{product.slug}"}
 
 
 @bp.get("/admin/products/<slug>")
-@token_required()
-@operation("adminGetProduct", 200, AdminProduct, (404,), bearer=True)
+@admin_operation("adminGetProduct", 200, AdminProduct, (404,))
 def admin_product(slug: str):
     """One product, active or not."""
     return AdminProduct.of(_product_or_404(slug))
 
 
 @bp.patch("/admin/products/<slug>")
-@token_required()
-@operation("adminUpdateProduct", 200, AdminProduct, (400, 404, 409, 415, 422, 428),
-           bearer=True, links=PRODUCT_LINKS)
+@admin_operation("adminUpdateProduct", 200, AdminProduct, (400, 404, 409, 415, 422, 428),
+                 links=PRODUCT_LINKS)
 def admin_product_update(slug: str, json: ProductPatch):
     """Change any of name, slug, description, category, price_pence, stock, active, featured.
 
@@ -154,10 +172,8 @@ def admin_product_update(slug: str, json: ProductPatch):
     409 if it has moved, 428 if missing), or send `stock_adjustment` to add or take away.
     """
     product = _product_or_404(slug)
-    try:
+    with refusals_as_problems():
         values = validate_product(json, current=product)
-    except Invalid as exc:
-        raise invalid(exc) from None
     expected = values.pop("expected_stock", None)
     adjustment = values.pop("stock_adjustment", None)
     if "stock" in values and adjustment is not None:
@@ -167,31 +183,23 @@ def admin_product_update(slug: str, json: ProductPatch):
                       "stock_adjustment instead), so that no order's reservation is lost.",
                       title="Precondition required")
     at = now()
-    try:
+    with refusals_as_problems():
         update_product(product, values, g.api_actor, at, expected_stock=expected)
         if adjustment:
             adjust_stock(product, adjustment, g.api_actor, at)
-    except StockChanged as exc:
-        raise Problem(409, str(exc), title="The stock has changed",
-                      extra={"stock": exc.now}) from None
-    except Invalid as exc:
-        raise invalid(exc) from None
     return AdminProduct.of(product)
 
 
 @bp.delete("/admin/products/<slug>")
-@token_required()
-@operation("adminDeleteProduct", 204, None, (404, 409), bearer=True)
+@admin_operation("adminDeleteProduct", 204, None, (404, 409))
 def admin_product_delete(slug: str):
     """Delete a product nobody ordered; one that appears in orders answers 409 (deactivate it).
 
     A product that appears in any order is never deleted: PATCH {"active": false} instead.
     """
     product = _product_or_404(slug)
-    try:
+    with refusals_as_problems():
         delete_product(product, g.api_actor, now())
-    except InUse as exc:
-        raise Problem(409, f"{exc} PATCH it with {{\"active\": false}}.") from None
     return "", 204
 
 
@@ -203,8 +211,7 @@ def _post_or_404(slug: str):
 
 
 @bp.get("/admin/posts")
-@token_required()
-@operation("adminListPosts", 200, PostList, (400, 422), bearer=True)
+@admin_operation("adminListPosts", 200, PostList, (400, 422))
 def admin_posts(query: PostQuery):
     """Every post, drafts first; ?q=, ?published=true|false."""
     result = search_posts(query.q, BOOLEANS[query.published], query.page, query.per_page)
@@ -212,42 +219,33 @@ def admin_posts(query: PostQuery):
 
 
 @bp.post("/admin/posts")
-@token_required()
-@operation("adminCreatePost", 201, Post, (400, 409, 415, 422), bearer=True, links=POST_LINKS)
+@admin_operation("adminCreatePost", 201, Post, (400, 409, 415, 422), links=POST_LINKS)
 def admin_post_create(json: PostCreate):
     """Add a post: title required; slug defaults from the title; a draft unless published."""
-    try:
+    with refusals_as_problems():
         post = save(json.model_dump(exclude_unset=True), g.api_actor, now())
-    except InvalidPost as exc:
-        raise invalid(exc) from None
     return Post.of(post), 201, {"Location": f"/api/v1/admin/posts/{post.slug}"}
 
 
 @bp.get("/admin/posts/<slug>")
-@token_required()
-@operation("adminGetPost", 200, Post, (404,), bearer=True)
+@admin_operation("adminGetPost", 200, Post, (404,))
 def admin_post(slug: str):
     """One post, draft or published."""
     return Post.of(_post_or_404(slug))
 
 
 @bp.patch("/admin/posts/<slug>")
-@token_required()
-@operation("adminUpdatePost", 200, Post, (400, 404, 409, 415, 422), bearer=True,
-           links=POST_LINKS)
+@admin_operation("adminUpdatePost", 200, Post, (400, 404, 409, 415, 422), links=POST_LINKS)
 def admin_post_update(slug: str, json: PostUpdate):
     """Change, publish or unpublish a post: any of its fields (url and updated_at are ignored)."""
     post = _post_or_404(slug)
-    try:
+    with refusals_as_problems():
         save(json.model_dump(exclude_unset=True), g.api_actor, now(), post)
-    except InvalidPost as exc:
-        raise invalid(exc) from None
     return Post.of(post)
 
 
 @bp.delete("/admin/posts/<slug>")
-@token_required()
-@operation("adminDeletePost", 204, None, (404,), bearer=True)
+@admin_operation("adminDeletePost", 204, None, (404,))
 def admin_post_delete(slug: str):
     """Delete a post for good."""
     delete_post(_post_or_404(slug), g.api_actor, now())
@@ -255,8 +253,7 @@ def admin_post_delete(slug: str):
 
 
 @bp.get("/admin/orders")
-@token_required()
-@operation("adminListOrders", 200, AdminOrderList, (400, 422), bearer=True)
+@admin_operation("adminListOrders", 200, AdminOrderList, (400, 422))
 def admin_orders(query: AdminOrderQuery):
     """Orders, newest first; ?status=, ?q= (number or email)."""
     result = search_orders(query.q, query.status or "", query.page, query.per_page)
@@ -264,9 +261,8 @@ def admin_orders(query: AdminOrderQuery):
 
 
 @bp.post("/admin/orders/<number>/refund")
-@token_required(role="admin")
-@operation("adminRefundOrder", 200, AdminOrder, (400, 404, 409, 415, 422), bearer=True,
-           body_optional=True)
+@admin_operation("adminRefundOrder", 200, AdminOrder, (400, 404, 409, 415, 422),
+                 body_optional=True, role="admin")
 def admin_order_refund(number: str, json: Refund):
     """Refund a paid, dispatched or delivered order in full (admin role only).
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
-from shop.admin.validation import Invalid
 from shop.api import bp
-from shop.api.admin import BOOLEANS, invalid, token_required
+from shop.api.admin import BOOLEANS, admin_operation, refusals_as_problems
 from shop.api.schemas import (
     AdminDiscount,
     AdminDiscountCreate,
@@ -14,9 +13,8 @@ from shop.api.schemas import (
     AdminDiscountQuery,
     AdminDiscountUpdate,
 )
-from shop.api.spec import link, operation
+from shop.api.spec import admin_links
 from shop.discounts.admin import (
-    InUse,
     create_discount,
     delete_discount,
     discount_by_code,
@@ -29,11 +27,7 @@ from shop.discounts.models import DiscountCode
 from shop.errors import Problem
 from shop.web import now
 
-DISCOUNT_LINKS = {
-    "GetDiscount": link("adminGetDiscount", code="$response.body#/code"),
-    "UpdateDiscount": link("adminUpdateDiscount", code="$response.body#/code"),
-    "DeleteDiscount": link("adminDeleteDiscount", code="$response.body#/code"),
-}
+DISCOUNT_LINKS = admin_links("Discount", "code")
 
 
 def _code_or_404(code: str) -> DiscountCode:
@@ -48,8 +42,7 @@ def _shown(code: DiscountCode) -> AdminDiscount:
 
 
 @bp.get("/admin/discounts")
-@token_required()
-@operation("adminListDiscounts", 200, AdminDiscountList, (400, 422), bearer=True)
+@admin_operation("adminListDiscounts", 200, AdminDiscountList, (400, 422))
 def admin_discounts(query: AdminDiscountQuery):
     """Every discount code, newest first, with its uses and sales; ?q=, ?active=true|false."""
     result = search_discounts(query.q, BOOLEANS[query.active], query.page, query.per_page)
@@ -58,53 +51,43 @@ def admin_discounts(query: AdminDiscountQuery):
 
 
 @bp.post("/admin/discounts")
-@token_required()
-@operation("adminCreateDiscount", 201, AdminDiscount, (400, 409, 415, 422), bearer=True,
-           links=DISCOUNT_LINKS)
+@admin_operation("adminCreateDiscount", 201, AdminDiscount, (400, 409, 415, 422),
+                 links=DISCOUNT_LINKS)
 def admin_discount_create(json: AdminDiscountCreate):
     """Create a code: code and kind required; a code that exists already, in any case, is 409."""
-    try:
+    with refusals_as_problems():
         values = validate_discount(json.model_dump(exclude_unset=True))
-    except Invalid as exc:
-        raise invalid(exc) from None
     code = create_discount(values, g.api_actor, now())
     return _shown(code), 201, {"Location": f"/api/v1/admin/discounts/{code.code}"}
 
 
 @bp.get("/admin/discounts/<code>")
-@token_required()
-@operation("adminGetDiscount", 200, AdminDiscount, (404,), bearer=True)
+@admin_operation("adminGetDiscount", 200, AdminDiscount, (404,))
 def admin_discount(code: str):
     """One code (any case), with its uses and sales."""
     return _shown(_code_or_404(code))
 
 
 @bp.patch("/admin/discounts/<code>")
-@token_required()
-@operation("adminUpdateDiscount", 200, AdminDiscount, (400, 404, 409, 415, 422), bearer=True,
-           links=DISCOUNT_LINKS)
+@admin_operation("adminUpdateDiscount", 200, AdminDiscount, (400, 404, 409, 415, 422),
+                 links=DISCOUNT_LINKS)
 def admin_discount_update(code: str, json: AdminDiscountUpdate):
     """Change any of a code's terms; {"active": false} deactivates it.
 
     uses, orders, revenue_pence and discount_given_pence may be sent back as read: ignored.
     """
     found = _code_or_404(code)
-    try:
+    with refusals_as_problems():
         values = validate_discount(json.model_dump(exclude_unset=True), current=found)
-    except Invalid as exc:
-        raise invalid(exc) from None
     update_discount(found, values, g.api_actor, now())
     return _shown(found)
 
 
 @bp.delete("/admin/discounts/<code>")
-@token_required()
-@operation("adminDeleteDiscount", 204, None, (404, 409), bearer=True)
+@admin_operation("adminDeleteDiscount", 204, None, (404, 409))
 def admin_discount_delete(code: str):
     """Delete a code no order used; one on any order answers 409 (deactivate it instead)."""
     found = _code_or_404(code)
-    try:
+    with refusals_as_problems():
         delete_discount(found, g.api_actor, now())
-    except InUse as exc:
-        raise Problem(409, f"{exc} PATCH it with {{\"active\": false}}.") from None
     return "", 204

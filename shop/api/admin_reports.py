@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from shop.admin.reports import sales
 from shop.api import bp
-from shop.api.admin import token_required
+from shop.api.admin import admin_operation
 from shop.api.schemas import SalesQuery, SalesReport
-from shop.api.spec import operation
 from shop.domain import LONDON
 from shop.domain.reporting import RangeError, parse_range
 from shop.errors import Problem
@@ -14,8 +13,7 @@ from shop.web import now
 
 
 @bp.get("/admin/reports/sales")
-@token_required(role="admin")
-@operation("adminSalesReport", 200, SalesReport, (400, 422), bearer=True)
+@admin_operation("adminSalesReport", 200, SalesReport, (400, 422), role="admin")
 def admin_sales_report(query: SalesQuery):
     """Paid, dispatched and delivered orders net of refunds, by shop day (default: 30 days)."""
     for name, value in (("from", query.first), ("to", query.last)):

@@ -6,8 +6,9 @@ spectree turns these into the OpenAPI document and checks every request against 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from flask import url_for
 from pydantic import BaseModel, Field, WithJsonSchema
@@ -269,6 +270,11 @@ class OrderItem(BaseModel):
     line_total_pence: Pence
 
 
+def _as_stored(row: object, names: Iterable[str]) -> dict[str, Any]:
+    """The row's attributes called `names`: the fields an answer shows just as they are kept."""
+    return {name: getattr(row, name) for name in names}
+
+
 class Order(BaseModel):
     """An order as its customer sees it."""
 
@@ -287,24 +293,13 @@ class Order(BaseModel):
     @classmethod
     def of(cls, order: OrderRow, **extra) -> Self:
         """The API's view of a stored order."""
-        return cls(
-            number=order.number,
-            status=order.status,
-            items=[
-                OrderItem(slug=line.product_slug, name=line.product_name, quantity=line.quantity,
-                          unit_price_pence=line.unit_price_pence,
-                          line_total_pence=line.line_total_pence)
-                for line in order.lines
-            ],
-            subtotal_pence=order.subtotal_pence,
-            delivery_pence=order.delivery_pence,
-            total_pence=order.total_pence,
-            delivery_date=order.delivery_date,
-            email=order.email,
-            discount_code=order.discount_code,
-            discount_pence=order.discount_pence,
-            **extra,
-        )
+        items = [
+            OrderItem(slug=line.product_slug, name=line.product_name, quantity=line.quantity,
+                      unit_price_pence=line.unit_price_pence,
+                      line_total_pence=line.line_total_pence)
+            for line in order.lines
+        ]
+        return cls(items=items, **_as_stored(order, Order.model_fields.keys() - {"items"}), **extra)
 
 
 class OrderQuery(Query):
@@ -393,14 +388,10 @@ class AdminOrder(Order):
     @classmethod
     def of(cls, order: OrderRow, **extra) -> Self:
         """Staff's view of an order."""
-        return super().of(
-            order, name=order.name, created_at=order.created_at, paid_at=order.paid_at,
-            dispatch_date=order.dispatch_date, refund_state=order.refund_state,
-            refunded_pence=order.refunded_pence, dispute_status=order.dispute_status,
-            address=Address(line1=order.address_line1, line2=order.address_line2,
-                            city=order.city, postcode=order.postcode),
-            **extra,
-        )
+        address = Address(line1=order.address_line1, line2=order.address_line2, city=order.city,
+                          postcode=order.postcode)
+        staff_only = AdminOrder.model_fields.keys() - Order.model_fields.keys() - {"address"}
+        return super().of(order, address=address, **_as_stored(order, staff_only), **extra)
 
 
 class AdminOrderList(Listing):

@@ -172,3 +172,10 @@ def document() -> dict[str, Any]:
 def link(operation_id: str, **parameters: str) -> dict[str, dict]:
     """An OpenAPI link: the values of `operation_id`'s parameters, taken from this call."""
     return {"operationId": operation_id, "parameters": parameters}
+
+
+def admin_links(noun: str, key: str) -> dict[str, dict]:
+    """Links from an admin resource just answered to reading, changing and deleting it
+    (adminGet<noun>, adminUpdate<noun>, adminDelete<noun>), by the `key` in the answer."""
+    return {f"{verb}{noun}": link(f"admin{verb}{noun}", **{key: f"$response.body#/{key}"})
+            for verb in ("Get", "Update", "Delete")}

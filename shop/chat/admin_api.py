@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import g
 
-from shop.api.admin import token_required
-from shop.api.spec import operation
+from shop.api.admin import admin_operation
 from shop.chat import admin_api_bp as bp
 from shop.chat import service
 from shop.chat.models import Conversation as ConversationRow
@@ -39,8 +38,7 @@ def _item(row: dict) -> ChatInboxItem:
 
 
 @bp.get("/conversations")
-@token_required()
-@operation("adminListConversations", 200, ChatInbox, (400,), bearer=True)
+@admin_operation("adminListConversations", 200, ChatInbox, (400,))
 def conversations(query: InboxQuery):
     """Conversations waiting longest first, then the latest; ?status=open (default)|closed|all."""
     from shop.admin.views.chat import inbox_rows
@@ -49,8 +47,7 @@ def conversations(query: InboxQuery):
 
 
 @bp.get("/conversations/<int:conversation_id>")
-@token_required()
-@operation("adminGetConversation", 200, StaffConversation, (404,), bearer=True)
+@admin_operation("adminGetConversation", 200, StaffConversation, (404,))
 def conversation(conversation_id: int):
     """One conversation with its messages, its wait and the customer's order numbers."""
     found = _found(conversation_id)
@@ -62,8 +59,7 @@ def conversation(conversation_id: int):
 
 
 @bp.patch("/conversations/<int:conversation_id>")
-@token_required()
-@operation("adminUpdateConversation", 200, Conversation, (400, 404, 415, 422), bearer=True)
+@admin_operation("adminUpdateConversation", 200, Conversation, (400, 404, 415, 422))
 def update_conversation(conversation_id: int, json: StatusChange):
     """Close or reopen."""
     found = _found(conversation_id)
@@ -73,9 +69,7 @@ def update_conversation(conversation_id: int, json: StatusChange):
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")
-@token_required()
-@operation("adminPostConversationMessage", 201, Message, (400, 404, 409, 415, 422),
-           bearer=True)
+@admin_operation("adminPostConversationMessage", 201, Message, (400, 404, 409, 415, 422))
 def reply(conversation_id: int, json: NewMessage):
     """A staff reply; a customer who left a message outside chat hours is emailed it."""
     found = _found(conversation_id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
-from shop.models import utcnow
+from shop.models import one_of, utcnow
 
 
 class Status(StrEnum):
@@ -32,8 +32,8 @@ class Conversation(db.Model):
 
     __tablename__ = "chat_conversations"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
-        CheckConstraint("mode IN ('live', 'message')", name="mode_known"),
+        one_of("status", Status),
+        one_of("mode", Mode),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,7 +68,7 @@ class Message(db.Model):
 
     __tablename__ = "chat_messages"
     __table_args__ = (
-        CheckConstraint("author IN ('customer', 'staff')", name="author_known"),
+        one_of("author", Author),
         Index("ix_chat_messages_conversation", "conversation_id", "id"),
     )
 

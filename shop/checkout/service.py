@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -89,6 +90,15 @@ def _drop_code(basket: Basket, why: str) -> None:
     )
 
 
+def _delivery_columns(customer: Customer) -> dict[str, str]:
+    """The customer's details as an order keeps them, whose address lines are address_line1
+    and address_line2."""
+    columns = asdict(customer)
+    columns["address_line1"] = columns.pop("line1")
+    columns["address_line2"] = columns.pop("line2")
+    return columns
+
+
 def create_order(
     customer: Customer,
     lines: Sequence[tuple[Product, int]],
@@ -115,13 +125,7 @@ def create_order(
     with transaction():
         reserve_stock(lines)
         order = Order(
-            email=customer.email,
-            name=customer.name,
-            phone=customer.phone,
-            address_line1=customer.line1,
-            address_line2=customer.line2,
-            city=customer.city,
-            postcode=customer.postcode,
+            **_delivery_columns(customer),
             subtotal_pence=subtotal,
             delivery_pence=delivery_pence,
             total_pence=subtotal - off + delivery_pence,
@@ -134,13 +138,9 @@ def create_order(
             created_at=now,
             expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]),
             lines=[
-                OrderLine(
-                    product_id=product.id,
-                    product_slug=product.slug,
-                    product_name=product.name,
-                    unit_price_pence=product.price_pence,
-                    quantity=quantity,
-                )
+                OrderLine(product_id=product.id, product_slug=product.slug,
+                          product_name=product.name, unit_price_pence=product.price_pence,
+                          quantity=quantity)
                 for product, quantity in lines
             ],
         )

@@ -13,7 +13,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, func, select
 
 from shop.admin.audit import Actor, diff, record
-from shop.admin.validation import Invalid
+from shop.admin.validation import InUse, Invalid
 from shop.discounts.models import DiscountCode, DiscountUse
 from shop.domain.discounts import CODE_PATTERN, Kind, normalise_code
 from shop.domain.money import format_gbp
@@ -30,10 +30,6 @@ FIELDS = ("code", "kind", "value", "min_subtotal_pence", "starts_at", "ends_at",
           "once_per_customer", "active", "note")
 DEFAULTS = {"value": 0, "min_subtotal_pence": 0, "starts_at": None, "ends_at": None,
             "max_uses": None, "once_per_customer": False, "active": True, "note": ""}
-
-
-class InUse(Exception):
-    """The code appears in orders: it can be deactivated, never deleted."""
 
 
 @dataclass(frozen=True)

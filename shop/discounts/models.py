@@ -7,15 +7,15 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.domain.discounts import Terms
+from shop.domain.discounts import Kind, Terms
 from shop.extensions import db
-from shop.models import utcnow
+from shop.models import one_of, utcnow
 
 
 class DiscountCode(db.Model):
     __tablename__ = "discount_codes"
     __table_args__ = (
-        CheckConstraint("kind IN ('percent', 'amount', 'free_delivery')", name="kind_known"),
+        one_of("kind", Kind),
         CheckConstraint("value >= 0", name="value_not_negative"),
         CheckConstraint("uses >= 0", name="uses_not_negative"),
         CheckConstraint("min_subtotal_pence >= 0", name="min_subtotal_not_negative"),

@@ -92,8 +92,9 @@ def text(
                      AfterValidator(check)]
 
 
-def slug(max_length: int):
-    """Lower-case letters and digits in words joined by single hyphens."""
+def slug(max_length: int, made_from: str):
+    """Lower-case letters and digits in words joined by single hyphens; when none is sent, one
+    is made from the `made_from` field."""
 
     def check(value: str) -> str:
         if not SLUG.match(value):
@@ -101,7 +102,8 @@ def slug(max_length: int):
                                   "live-milk-kefir-grains.")
         return value
 
-    return Annotated[str, Field(max_length=max_length, json_schema_extra={"pattern": SLUG.pattern}),
+    return Annotated[str, Field(max_length=max_length, description=f"Default: made from the "
+                                f"{made_from}.", json_schema_extra={"pattern": SLUG.pattern}),
                      AfterValidator(check)]
 
 

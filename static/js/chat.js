@@ -55,6 +55,21 @@
     return li;
   }
 
+  // Send `form` with `send` (which posts it by fetch), one at a time: pressing again while
+  // it is on its way does nothing. The staff inbox (admin chat.js) sends its replies so too.
+  function sendOnce(form, send) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (form.dataset.busy) return;
+      form.dataset.busy = "1";
+      try {
+        await send();
+      } finally {
+        delete form.dataset.busy;
+      }
+    });
+  }
+
   // The stream service's address: this origin, or (make run) the same host on its own port.
   function streamBase(el) {
     const port = el.dataset.streamPort;
@@ -131,10 +146,7 @@
           reply.requestSubmit();
         }
       });
-      reply.addEventListener("submit", async (event) => {
-        event.preventDefault();
-        if (reply.dataset.busy) return;
-        reply.dataset.busy = "1";
+      sendOnce(reply, async () => {
         try {
           const url = `/api/v1/chat/conversations/${id}/messages?token=${encodeURIComponent(token)}`;
           const response = await postJSON(url, { body: field.value });
@@ -149,7 +161,6 @@
         } catch (error) {
           showError(reply, "We could not reach the shop. Please check your connection.");
         } finally {
-          delete reply.dataset.busy;
           field.focus({ preventScroll: true });
         }
       });
@@ -275,7 +286,7 @@
   }
 
   // The staff inbox (shop/admin/static/chat.js) shows messages the same way.
-  window.kefirChat = { open, messageItem };
+  window.kefirChat = { open, messageItem, sendOnce };
 
   // /support/'s conversation page: the same live behaviour, reloading the page itself.
   const page = document.querySelector("[data-chat-page] [data-chat-panel]");

@@ -35,7 +35,7 @@ from sqlalchemy import create_engine, text
 
 from shop import ROOT
 from tests.factories import STRIPE_KEYS, WEBHOOK_SECRET
-from tests.machine import free_port
+from tests.machine import free_port, stop_all
 from tests.servers import SmtpSink
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("localstripe")]
@@ -195,14 +195,7 @@ class Stack:
         pytest.fail(f"{name} never passed its health check {command}:\n{logs}")
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_all(self.processes, timeout=30)
         for log in self.logs:
             log.close()
 

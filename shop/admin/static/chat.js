@@ -133,10 +133,7 @@
         field.focus();
       });
     }
-    reply.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      if (reply.dataset.busy) return;
-      reply.dataset.busy = "1";
+    window.kefirChat.sendOnce(reply, async () => {
       try {
         const response = await post(reply.action, new FormData(reply));
         if (response.status === 201) {
@@ -149,7 +146,6 @@
       } catch (failure) {
         error.textContent = "The shop could not be reached. Please try again.";
       } finally {
-        delete reply.dataset.busy;
         field.focus();
       }
     });

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from shop.admin import bp
 from shop.admin.audit import history
 from shop.admin.auth import web_actor
 from shop.admin.validation import Invalid
-from shop.admin.views.forms import page_number, whole_number
+from shop.admin.views.forms import delete_unless_used, done, page_number, ticked, whole_number
 from shop.discounts.admin import (
-    InUse,
     create_discount,
     delete_discount,
     discount_by_code,
@@ -39,6 +38,10 @@ def _code_or_404(code: str) -> DiscountCode:
     if found is None:
         abort(404, "There is no such discount code.")
     return found
+
+
+def _page(code: DiscountCode) -> str:
+    return url_for("admin.discount", code=code.code)
 
 
 def parse_local(text: str, field: str, errors: dict[str, str]) -> datetime | None:
@@ -168,8 +171,7 @@ def discount_new():
     code, page = _save(None)
     if page is not None:
         return page
-    flash(f"Discount code {code.code} was created.", "success")
-    return redirect(url_for("admin.discount", code=code.code), 303)
+    return done(f"Discount code {code.code} was created.", _page(code))
 
 
 @bp.route("/discounts/<code>", methods=["GET", "POST"])
@@ -181,28 +183,21 @@ def discount(code: str):
     saved, page = _save(found)
     if page is not None:
         return page
-    flash(f"Discount code {saved.code} was saved.", "success")
-    return redirect(url_for("admin.discount", code=saved.code), 303)
+    return done(f"Discount code {saved.code} was saved.", _page(saved))
 
 
 @bp.post("/discounts/<code>/active")
 def discount_active(code: str):
     """Deactivate a code (baskets holding it are told it no longer applies) or reactivate it."""
     found = _code_or_404(code)
-    active = request.form.get("active") == "1"
+    active = ticked("active")
     set_active(found, active, web_actor(), now())
-    flash(f"{found.code} is {'active again' if active else 'deactivated'}.", "success")
-    return redirect(url_for("admin.discount", code=found.code), 303)
+    return done(f"{found.code} is {'active again' if active else 'deactivated'}.", _page(found))
 
 
 @bp.post("/discounts/<code>/delete")
 def discount_delete(code: str):
     """Delete a code no order used; used ones can only be deactivated."""
     found = _code_or_404(code)
-    try:
-        delete_discount(found, web_actor(), now())
-    except InUse as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("admin.discount", code=found.code), 303)
-    flash(f"Discount code {found.code} was deleted.", "success")
-    return redirect(url_for("admin.discounts"), 303)
+    return delete_unless_used(delete_discount, found, f"Discount code {found.code} was deleted.",
+                              _page(found), url_for("admin.discounts"))

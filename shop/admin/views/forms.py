@@ -1,10 +1,22 @@
-"""Small helpers the admin's views share for reading query strings and forms."""
+"""Small helpers the admin's views share for reading query strings and forms, and answering
+them."""
 
 from __future__ import annotations
 
-from flask import abort, request
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
+from flask import abort, flash, redirect, request
+from werkzeug.wrappers import Response
+
+from shop.admin.audit import Actor
+from shop.admin.auth import web_actor
+from shop.admin.validation import InUse
 from shop.catalogue.queries import BadQuery, parse_positive
+from shop.web import now
+
+T = TypeVar("T")
 
 
 def page_number() -> int:
@@ -23,3 +35,27 @@ def whole_number(text: str, field: str, errors: dict[str, str], signed: bool = F
         errors[field] = "must be a whole number."
         return None
     return int(text)
+
+
+def ticked(name: str) -> bool:
+    """Whether the posted form's checkbox or switch `name` is on (sent as 1)."""
+    return request.form.get(name) == "1"
+
+
+def done(message: str, url: str) -> Response:
+    """Say what was done and go on to `url` (303: reloading that page posts nothing again)."""
+    flash(message, "success")
+    return redirect(url, 303)
+
+
+def delete_unless_used(
+    delete: Callable[[T, Actor, datetime], object], thing: T, deleted: str, kept: str, listed: str
+) -> Response:
+    """Delete `thing` and go to the list at `listed`; when orders refer to it, say why it stays
+    and go back to its page at `kept`."""
+    try:
+        delete(thing, web_actor(), now())
+    except InUse as exc:
+        flash(str(exc), "error")
+        return redirect(kept, 303)
+    return done(deleted, listed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
@@ -10,15 +10,8 @@ from blog.models import Post
 from shop.admin import bp
 from shop.admin.audit import history
 from shop.admin.auth import web_actor
-from shop.admin.posts import (
-    InvalidPost,
-    delete_post,
-    render_markdown,
-    save,
-    search_posts,
-    snapshot,
-)
-from shop.admin.views.forms import page_number
+from shop.admin.posts import InvalidPost, delete_post, render_markdown, save, search_posts, snapshot
+from shop.admin.views.forms import done, page_number, ticked
 from shop.extensions import db
 from shop.models import Product
 from shop.web import now
@@ -26,6 +19,10 @@ from shop.web import now
 
 def _post_or_404(post_id: int) -> Post:
     return db.get_or_404(Post, post_id, description="There is no such post.")
+
+
+def _page(post: Post) -> str:
+    return url_for("admin.post_edit", post_id=post.id)
 
 
 def _submitted(form: MultiDict) -> dict:
@@ -102,18 +99,16 @@ def _write(post: Post | None):
         saved = save(data, web_actor(), now(), post)
     except InvalidPost as exc:
         return _form(post, _form_values(request.form), str(exc), status=exc.status)
-    flash(f"“{saved.title}” was saved{'' if post else ' as a draft'}.", "success")
-    return redirect(url_for("admin.post_edit", post_id=saved.id), 303)
+    return done(f"“{saved.title}” was saved{'' if post else ' as a draft'}.", _page(saved))
 
 
 @bp.post("/posts/<int:post_id>/publish")
 def post_publish(post_id: int):
     """Publish (published=1) or unpublish (published=0) a post."""
     post = _post_or_404(post_id)
-    published = request.form.get("published") == "1"
+    published = ticked("published")
     save({"published": published}, web_actor(), now(), post)
-    flash(f"“{post.title}” is {'published' if published else 'back to draft'}.", "success")
-    return redirect(url_for("admin.post_edit", post_id=post.id), 303)
+    return done(f"“{post.title}” is {'published' if published else 'back to draft'}.", _page(post))
 
 
 @bp.post("/posts/<int:post_id>/delete")
@@ -121,5 +116,4 @@ def post_delete(post_id: int):
     """Delete a post for good."""
     post = _post_or_404(post_id)
     delete_post(post, web_actor(), now())
-    flash(f"“{post.title}” was deleted.", "success")
-    return redirect(url_for("admin.posts"), 303)
+    return done(f"“{post.title}” was deleted.", url_for("admin.posts"))

@@ -9,7 +9,6 @@ from shop.admin import bp, images
 from shop.admin.audit import history
 from shop.admin.auth import web_actor
 from shop.admin.catalogue import (
-    InUse,
     StockChanged,
     adjust_stock,
     create_product,
@@ -21,7 +20,7 @@ from shop.admin.catalogue import (
     validate_product,
 )
 from shop.admin.validation import Invalid
-from shop.admin.views.forms import page_number, whole_number
+from shop.admin.views.forms import delete_unless_used, done, page_number, ticked, whole_number
 from shop.catalogue.queries import categories
 from shop.domain.money import parse_pounds, pounds_input
 from shop.extensions import db
@@ -31,6 +30,10 @@ from shop.web import now
 
 def _product_or_404(product_id: int) -> Product:
     return db.get_or_404(Product, product_id, description="There is no such product.")
+
+
+def _page(product: Product) -> str:
+    return url_for("admin.product_edit", product_id=product.id)
 
 
 def _submitted(form: MultiDict, editing: bool) -> tuple[dict, dict[str, str]]:
@@ -157,8 +160,7 @@ def product_new():
     product = create_product(values, web_actor(), now())
     if image:
         set_image(product, images.save(product, *image), web_actor(), now())
-    flash(f"{product.name} was added.", "success")
-    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+    return done(f"{product.name} was added.", _page(product))
 
 
 @bp.route("/products/<int:product_id>", methods=["GET", "POST"])
@@ -178,8 +180,7 @@ def product_edit(product_id: int):
         return _form(product, form_values, {"stock": str(exc)}, 409)
     if image:
         set_image(product, images.save(product, *image), web_actor(), now())
-    flash(f"{product.name} was saved.", "success")
-    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+    return done(f"{product.name} was saved.", _page(product))
 
 
 @bp.post("/products/<int:product_id>/stock")
@@ -196,27 +197,22 @@ def product_stock(product_id: int):
             flash(f"{product.name}: stock is now {stock}.", "success")
         except Invalid as exc:
             flash(f"Stock {exc.errors['stock']}", "error")
-    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+    return redirect(_page(product), 303)
 
 
 @bp.post("/products/<int:product_id>/active")
 def product_active(product_id: int):
     """Deactivate (hide from the shop) or reactivate a product."""
     product = _product_or_404(product_id)
-    active = request.form.get("active") == "1"
+    active = ticked("active")
     update_product(product, {"active": active}, web_actor(), now())
-    flash(f"{product.name} is {'back on sale' if active else 'hidden from the shop'}.", "success")
-    return redirect(url_for("admin.product_edit", product_id=product.id), 303)
+    shown = "back on sale" if active else "hidden from the shop"
+    return done(f"{product.name} is {shown}.", _page(product))
 
 
 @bp.post("/products/<int:product_id>/delete")
 def product_delete(product_id: int):
     """Delete a product nobody has ordered; ordered ones can only be deactivated."""
     product = _product_or_404(product_id)
-    try:
-        delete_product(product, web_actor(), now())
-    except InUse as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("admin.product_edit", product_id=product.id), 303)
-    flash(f"{product.name} was deleted.", "success")
-    return redirect(url_for("admin.products"), 303)
+    return delete_unless_used(delete_product, product, f"{product.name} was deleted.",
+                              _page(product), url_for("admin.products"))

@@ -32,6 +32,14 @@ def _requested_range() -> DateRange:
                        now().astimezone(LONDON).date())
 
 
+def _requested_range_or_abort() -> DateRange:
+    """The requested range; an unusable one ends the request with its status and reason."""
+    try:
+        return _requested_range()
+    except RangeError as exc:
+        abort(exc.status, str(exc))
+
+
 @bp.get("/reports/")
 @admin_required
 def reports():
@@ -70,10 +78,7 @@ def reports():
 @admin_required
 def orders_csv():
     """Every line of the orders paid in ?from=&to= (shop days), as CSV for the accounts."""
-    try:
-        chosen = _requested_range()
-    except RangeError as exc:
-        abort(exc.status, str(exc))
+    chosen = _requested_range_or_abort()
     filename = f"orders-{chosen.first}-to-{chosen.last}.csv"
     return Response(
         stream_with_context(order_lines_csv(chosen)),
