@@ -70,14 +70,16 @@ def _sign_new_token() -> str:
 def init_app(app: Flask) -> None:
     """Add the headers; a view may widen the CSP by setting its own header first."""
     app.jinja_env.globals["csrf_token"] = stable_csrf_token
-    production = app.config["SHOP_ENV"] == "production"
+    headers = dict(HEADERS)
+    if app.config["SHOP_ENV"] == "production":
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    by_name = [(name.lower(), name, value) for name, value in headers.items()]
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
-        if production:
-            response.headers.setdefault(
-                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
-            )
+        # One look at the headers already set rather than a search per header: this runs on
+        # every response, and Werkzeug's headers are a list searched from the start each time.
+        present = {name.lower() for name, _ in response.headers}
+        response.headers.extend([(name, value) for lower, name, value in by_name
+                                 if lower not in present])
         return response
