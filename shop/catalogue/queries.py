@@ -222,7 +222,10 @@ class CataloguePage(SelectPagination):
 def _cards(key: str, cards: Callable[[], Iterable[Card]]) -> list[Card]:
     """The Cards `cards()` returns, shared for CATALOGUE_CACHE_TTL under `key`."""
     ttl = current_app.config["CATALOGUE_CACHE_TTL"]
-    return [Card(*row) for row in remember(key, ttl, lambda: [list(card) for card in cards()])]
+    shared = remember(key, ttl, lambda: [Card(*card) for card in cards()])
+    # This process's cache hands back the Cards it keeps (they are immutable); Redis hands
+    # back JSON lists, made Cards again here.
+    return shared if not shared or type(shared[0]) is Card else [Card(*row) for row in shared]
 
 
 def product_by_slug(slug: str) -> Product | None:

@@ -1,6 +1,7 @@
 """Shared figures: catalogue counts and product details, in Redis when it is configured so
 servers share them, and forgotten at once when the admin changes what they show."""
 
+import re
 import uuid
 
 import pytest
@@ -46,6 +47,21 @@ def test_app_servers_share_the_cached_count_through_redis(app: Flask, redis_url:
         db.engine.dispose()
     with first.app_context():
         db.engine.dispose()
+
+
+def test_product_cards_read_back_from_redis_make_the_same_page(app: Flask, redis_url: str):
+    settings = {"SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"],
+                "REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+                "CATALOGUE_CACHE_TTL": 60}
+    first, second = create_app(settings), create_app(settings)
+    cards = first.test_client().get("/products/").get_data(as_text=True)  # stored
+    shown = re.findall(r'href="/products/([a-z0-9-]+)"', cards)
+    hide(app, shown[0])
+    again = second.test_client().get("/products/").get_data(as_text=True)  # read from Redis
+    assert re.findall(r'href="/products/([a-z0-9-]+)"', again) == shown
+    for server in (first, second):
+        with server.app_context():
+            db.engine.dispose()
 
 
 def test_an_unreachable_redis_makes_the_cache_miss_not_the_page_fail(app: Flask):
