@@ -25,7 +25,7 @@ from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.signer import HMACAlgorithm
 from werkzeug.datastructures import ResponseCacheControl
-from werkzeug.http import http_date, parse_cache_control_header
+from werkzeug.http import parse_cache_control_header
 
 compress = Compress()
 
@@ -141,8 +141,8 @@ def conditional(response: Response) -> Response:
         digest = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
         response.set_etag(digest, weak=True)
     if not any(name in request.environ for name in _VALIDATORS):
-        # Nothing to compare (a first visit): only the Date that make_conditional would add.
-        response.headers.setdefault("Date", http_date())
+        # Nothing to compare (a first visit). The server adds the Date header (gunicorn always
+        # does; one from the app as well would make two).
         return response
     return response.make_conditional(request)
 

@@ -46,8 +46,9 @@ def render_page(template: str, *, now: datetime | None = None, vary: tuple = (),
         return render_template(template, **context)
     cache = current_app.extensions.setdefault("shop_pages", LocalCache(max_entries=ENTRIES))
     shared = {k: v for k, v in context.items() if k != "now"}
-    key = repr((template, request.host_url, request.full_path, chat_now(), vary,
-                sorted(shared.items())))
+    # The address as the page's links are built from it (scheme, host, script root, path).
+    key = repr((template, request.scheme, request.host, request.root_path, request.path,
+                request.query_string, chat_now(), vary, sorted(shared.items())))
     page = cache.get(key)
     if page is None:
         g.page_capture = True

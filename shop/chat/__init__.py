@@ -1,6 +1,7 @@
 """Live chat and lifetime support: /support/ (the chat without JavaScript), the chat JSON API
 and its event streams, and the staff's chat API. The inbox lives in shop/admin/views/chat.py."""
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -45,12 +46,18 @@ def _connect_to_stream_port(response: Response) -> Response:
     """make run: pages may open streams on the stream service's port of their own host."""
     from shop.security import CSP
 
-    host = urlsplit(request.host_url).hostname or "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    origin = f"{request.scheme}://{host}:{current_app.config['CHAT_STREAM_PORT']}"
     policy = response.headers.get("Content-Security-Policy", CSP)
-    response.headers["Content-Security-Policy"] = policy.replace(
-        "connect-src 'self'", f"connect-src 'self' {origin}", 1
-    )
+    response.headers["Content-Security-Policy"] = _with_stream_origin(
+        policy, request.scheme, request.host, current_app.config["CHAT_STREAM_PORT"])
     return response
+
+
+@lru_cache(maxsize=64)
+def _with_stream_origin(policy: str, scheme: str, host: str, port: int) -> str:
+    """`policy` letting pages connect to `port` on the host they were served from (worked out
+    once per host, as every response needs it)."""
+    hostname = urlsplit(f"//{host}").hostname or "127.0.0.1"
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    origin = f"{scheme}://{hostname}:{port}"
+    return policy.replace("connect-src 'self'", f"connect-src 'self' {origin}", 1)
