@@ -113,7 +113,9 @@ def _finish_config(app: Flask) -> None:
         phone=app.config["SHOP_PHONE"],
         vat_number=app.config["SHOP_VAT_NUMBER"],
     )
-    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # Without Redis, limits are counted in each process (SweptMemoryStorage).
+    app.config.setdefault("RATELIMIT_STORAGE_URI",
+                          app.config.get("REDIS_URL") or "shop-memory://")
     production.init_app(app)  # before ProxyFix, so that it sees the Host ProxyFix restores
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
