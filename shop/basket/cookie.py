@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, Signer
 
 from shop.basket.service import LIFETIME, LineChange, find_basket, price_basket
 from shop.domain.basket import PricedBasket
+from shop.http_cache import plain_signer
 from shop.models import Basket
 from shop.web import delivery_rule, now
 
@@ -14,7 +15,7 @@ COOKIE = "basket"
 
 
 def _signer() -> Signer:
-    return Signer(current_app.secret_key, salt="basket-cookie")
+    return plain_signer(current_app.secret_key, "basket-cookie")
 
 
 def _token_from_cookie() -> str | None:

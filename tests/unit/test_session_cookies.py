@@ -4,9 +4,9 @@ import hashlib
 import time
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import Signer, URLSafeTimedSerializer
 
-from shop.http_cache import SmallPayloadSerializer, signing_serializer
+from shop.http_cache import SmallPayloadSerializer, plain_signer, signing_serializer
 
 SESSION = {"csrf_token": "a" * 40, "csrf_signed": "b" * 90}
 
@@ -51,3 +51,11 @@ def test_a_cookie_is_signed_exactly_as_itsdangerous_signs_it(options, monkeypatc
     assert theirs.loads(ours.dumps(SESSION)) == SESSION
     assert ours.loads(URLSafeTimedSerializer("old", salt="cookie-session",
                                              signer_kwargs=dict(options)).dumps(1)) == 1
+
+
+def test_the_basket_cookie_signer_signs_as_itsdangerous_does():
+    ours = plain_signer("secret", "basket-cookie")
+    assert plain_signer("secret", "basket-cookie") is ours
+    assert ours.sign("a-basket-token") == Signer("secret", salt="basket-cookie").sign(
+        "a-basket-token")
+    assert ours.unsign(Signer("secret", salt="basket-cookie").sign("x")) == b"x"
