@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Insert, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Insert, Integer, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -33,6 +33,16 @@ MAX_SLUG_SHOWN = 120
 #: A basket nobody has changed for this long is forgotten (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
 _INSERT_BASKET = insert(Basket.__table__).returning(Basket.__table__.c.id)
+#: PostgreSQL: a new basket and its first line in one statement (an INSERT in a CTE).
+_NEW_BASKET = _INSERT_BASKET.values(
+    token=bindparam("token"), created_at=bindparam("created_at"),
+    updated_at=bindparam("updated_at"),
+).cte("new_basket")
+_INSERT_BASKET_WITH_LINE = insert(BasketLine.__table__).from_select(
+    ["basket_id", "product_id", "quantity"],
+    select(_NEW_BASKET.c.id, bindparam("product_id", type_=Integer),
+           bindparam("quantity", type_=Integer)),
+).returning(BasketLine.__table__.c.basket_id)
 #: What adding a product needs of it, as a plain Core row: loading a Product entity, or
 #: even running an ORM select of its columns, costs more than the rest of the lookup.
 _PRODUCTS = Product.__table__.c
@@ -101,28 +111,33 @@ def add_item(
     if quantity > limit:
         raise NotEnoughStock(over_limit(product.name, product.stock, have=0))
     with transaction():
-        new_basket = basket is None
-        if new_basket:
-            basket = _new_basket(now)
-        else:
-            basket.updated_at = now
+        if basket is None:
+            # A basket this add makes holds just this line: nothing to read back.
+            basket = _new_basket(product.id, quantity, now)
+            return LineChange(basket, basket.token, product.slug, product.name, quantity,
+                              price_lines([(product, quantity)], rule))
+        basket.updated_at = now
         new_quantity = _upsert_line(basket.id, product.id, quantity, limit)
         if new_quantity is None:
             have = _line_quantity(basket.id, product.id)
             raise NotEnoughStock(over_limit(product.name, product.stock, have))
-        # A basket this add made holds just this line: nothing to read back.
-        priced = (price_lines([(product, new_quantity)], rule) if new_basket
-                  else price_basket(basket, rule, now))
-        change = LineChange(basket, basket.token, product.slug, product.name, new_quantity, priced)
+        change = LineChange(basket, basket.token, product.slug, product.name, new_quantity,
+                            price_basket(basket, rule, now))
     return change
 
 
-def _new_basket(now: datetime) -> Basket:
-    """Insert an empty basket with a fresh token, as one Core INSERT (the ORM's flush or
-    bulk INSERT costs a third of a first add); the Basket returned is in the session as if
-    loaded, its lines loading on first use."""
+def _new_basket(product_id: int, quantity: int, now: datetime) -> Basket:
+    """Insert a basket with a fresh token and its first line (the caller checked the
+    quantity), in Core INSERTs: the ORM's flush or bulk INSERT cost a third of a first add.
+    On PostgreSQL both rows go in one statement, a round trip fewer. The Basket returned is in
+    the session as if loaded, its lines loading on first use."""
     values = {"token": secrets.token_urlsafe(32), "created_at": now, "updated_at": now}
-    basket_id = db.session.execute(_INSERT_BASKET, values).scalar_one()
+    line = {"product_id": product_id, "quantity": quantity}
+    if db.session.get_bind().dialect.name == "postgresql":
+        basket_id = db.session.execute(_INSERT_BASKET_WITH_LINE, values | line).scalar_one()
+    else:
+        basket_id = db.session.execute(_INSERT_BASKET, values).scalar_one()
+        db.session.execute(insert(BasketLine.__table__), {"basket_id": basket_id, **line})
     basket = Basket(id=basket_id, discount_code=None, **values)
     make_transient_to_detached(basket)
     db.session.add(basket)
