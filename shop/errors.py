@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from flask import Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Problem(HTTPException):
@@ -21,6 +23,13 @@ class Problem(HTTPException):
         self.code = status
         self.title = title
         self.extra = extra or {}  # further members of the problem, e.g. {"errors": {...}}
+
+
+def or_404(thing: T | None, missing: str) -> T:
+    """What a lookup found; when it found nothing, a 404 problem whose detail is `missing`."""
+    if thing is None:
+        raise Problem(404, missing)
+    return thing
 
 
 def wants_json() -> bool:

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from shop.accounts import bp, limits, service
 from shop.accounts.service import AccountProblem
@@ -25,7 +15,7 @@ from shop.accounts.session import (
     start_session,
 )
 from shop.basket.cookie import COOKIE as BASKET_COOKIE
-from shop.basket.cookie import current_basket, remember_basket
+from shop.basket.cookie import current_basket, forget_basket, remember_basket
 from shop.basket.service import LineChange, price_basket
 from shop.domain.redirects import local_path
 from shop.extensions import limiter
@@ -120,10 +110,7 @@ def signed_out(response: Response) -> Response:
         service.keep_basket(customer, current_basket())
         service.end_all_sessions(customer)
     end_session()
-    g.pop("basket_cookie", None)
-    response.delete_cookie(BASKET_COOKIE, httponly=True, samesite="Lax",
-                           secure=current_app.config["SESSION_COOKIE_SECURE"])
-    return response
+    return forget_basket(response)
 
 
 @bp.post("/sign-out")

@@ -122,6 +122,11 @@ class SalesDay:
     free_delivery_orders: int
 
 
+def _days_total(field: str) -> property:
+    """A property of Sales: the `field` of its days, added up."""
+    return property(lambda sales: sum(getattr(day, field) for day in sales.days))
+
+
 @dataclass(frozen=True)
 class Sales:
     """A range's sales, day by day (every day, with or without orders)."""
@@ -129,21 +134,13 @@ class Sales:
     range: DateRange
     days: list[SalesDay]
 
-    @property
-    def orders(self) -> int:
-        return sum(day.orders for day in self.days)
-
-    @property
-    def revenue_pence(self) -> int:
-        return sum(day.revenue_pence for day in self.days)
+    orders = _days_total("orders")
+    revenue_pence = _days_total("revenue_pence")
+    free_delivery_orders = _days_total("free_delivery_orders")
 
     @property
     def average_order_pence(self) -> int:
         return average_pence(self.revenue_pence, self.orders)
-
-    @property
-    def free_delivery_orders(self) -> int:
-        return sum(day.free_delivery_orders for day in self.days)
 
     @property
     def free_delivery_share(self) -> float:

@@ -48,7 +48,7 @@ from shop.api.schemas import (
     Refund,
 )
 from shop.api.spec import admin_links, operation
-from shop.errors import Problem
+from shop.errors import Problem, or_404
 from shop.models import Product
 from shop.transaction import transaction
 from shop.web import now
@@ -128,10 +128,7 @@ def refusals_as_problems() -> Iterator[None]:
 
 
 def _product_or_404(slug: str) -> Product:
-    product = product_for_admin(slug)
-    if product is None:
-        raise Problem(404, f"No product has the slug {slug!r}.")
-    return product
+    return or_404(product_for_admin(slug), f"No product has the slug {slug!r}.")
 
 
 @bp.get("/admin/products")
@@ -204,10 +201,7 @@ def admin_product_delete(slug: str):
 
 
 def _post_or_404(slug: str):
-    post = any_post_by_slug(slug)
-    if post is None:
-        raise Problem(404, f"No post has the slug {slug!r}.")
-    return post
+    return or_404(any_post_by_slug(slug), f"No post has the slug {slug!r}.")
 
 
 @bp.get("/admin/posts")
@@ -270,9 +264,7 @@ def admin_order_refund(number: str, json: Refund):
     made it through Stripe; {"restock": true} puts the items back on sale. 409 when the order
     is in another state.
     """
-    order = order_by_number(number)
-    if order is None:
-        raise Problem(404, f"No order has the number {number!r}.")
+    order = or_404(order_by_number(number), f"No order has the number {number!r}.")
     try:
         refund(order, g.api_actor, now(), restock=json.restock)
     except OrderActionRefused as exc:

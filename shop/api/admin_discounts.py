@@ -24,17 +24,14 @@ from shop.discounts.admin import (
     validate_discount,
 )
 from shop.discounts.models import DiscountCode
-from shop.errors import Problem
+from shop.errors import or_404
 from shop.web import now
 
 DISCOUNT_LINKS = admin_links("Discount", "code")
 
 
 def _code_or_404(code: str) -> DiscountCode:
-    found = discount_by_code(code)
-    if found is None:
-        raise Problem(404, f"No discount code is called {code[:40]!r}.")
-    return found
+    return or_404(discount_by_code(code), f"No discount code is called {code[:40]!r}.")
 
 
 def _shown(code: DiscountCode) -> AdminDiscount:

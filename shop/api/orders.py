@@ -14,7 +14,7 @@ from shop.checkout.links import order_from_link, order_token, status_url
 from shop.checkout.service import BasketNotReady, place_order
 from shop.checkout.stock import OutOfStock
 from shop.domain.customer import CheckoutDetails
-from shop.errors import Problem
+from shop.errors import Problem, or_404
 from shop.payments import PaymentError, gateway
 from shop.web import delivery_estimate, delivery_rule, now
 
@@ -59,7 +59,5 @@ def checkout(json: CheckoutDetails):
 @operation("getOrder", 200, Order, (404,))
 def order(number: str, query: OrderQuery):
     """An order's state, with the token from its status_url; without it the order is a 404."""
-    order = order_from_link(number, query.token, now=now())
-    if order is None:
-        raise Problem(404, "No order matches that number and token.")
-    return Order.of(order)
+    found = order_from_link(number, query.token, now=now())
+    return Order.of(or_404(found, "No order matches that number and token."))

@@ -6,7 +6,7 @@ from shop.api import bp
 from shop.api.schemas import AtQuery, ChatStatus, Product, ProductList, ProductQuery
 from shop.api.spec import document, link, operation
 from shop.catalogue.queries import BadQuery, product_by_slug, search_active_products
-from shop.errors import Problem
+from shop.errors import Problem, or_404
 from shop.web import chat_now
 
 
@@ -34,10 +34,7 @@ def products(query: ProductQuery):
 @operation("getProduct", 200, Product, (404,))
 def product(slug: str):
     """One product on sale."""
-    item = product_by_slug(slug)
-    if item is None:
-        raise Problem(404, f"No product has the slug {slug!r}.")
-    return Product.of(item)
+    return Product.of(or_404(product_by_slug(slug), f"No product has the slug {slug!r}."))
 
 
 @bp.get("/chat/status")

@@ -64,3 +64,12 @@ def set_basket_cookie(response: Response) -> Response:
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def forget_basket(response: Response) -> Response:
+    """Make this browser forget its basket: drop the cookie, and any change of this request
+    that would send it again."""
+    g.pop("basket_cookie", None)
+    response.delete_cookie(COOKIE, httponly=True, samesite="Lax",
+                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response

@@ -20,16 +20,14 @@ from shop.chat.schemas import (
     StatusChange,
 )
 from shop.domain.conversation import InvalidMessage, waited_seconds
-from shop.errors import Problem
+from shop.errors import Problem, or_404
 from shop.extensions import db
 from shop.web import now
 
 
 def _found(conversation_id: int) -> ConversationRow:
-    conversation = service.conversation_by_id(conversation_id)
-    if conversation is None:
-        raise Problem(404, f"No conversation has the id {conversation_id}.")
-    return conversation
+    return or_404(service.conversation_by_id(conversation_id),
+                  f"No conversation has the id {conversation_id}.")
 
 
 def _item(row: dict) -> ChatInboxItem:

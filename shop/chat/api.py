@@ -29,7 +29,7 @@ from shop.chat.service import (
     start,
 )
 from shop.domain.conversation import InvalidMessage
-from shop.errors import Problem
+from shop.errors import Problem, or_404
 from shop.extensions import db
 from shop.web import chat_now, now
 
@@ -43,10 +43,8 @@ def _refused(exc: InvalidMessage | Refused) -> Problem:
 
 
 def _reached(conversation_id: int, token: str) -> ConversationRow:
-    found = conversation_for(conversation_id, token)
-    if found is None:
-        raise Problem(404, "No conversation matches this id and token.")
-    return found
+    return or_404(conversation_for(conversation_id, token),
+                  "No conversation matches this id and token.")
 
 
 @api_bp.post("/conversations")

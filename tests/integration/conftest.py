@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from flask import Flask
@@ -31,6 +32,8 @@ from tests.factories import (
     empty_schema,
     sign_in,
 )
+
+T = TypeVar("T")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -130,25 +133,17 @@ def _signed_in(app: Flask, email: str) -> FlaskClient:
     return client
 
 
-@pytest.fixture
-def admin_client(app: Flask, admin_user: str) -> FlaskClient:
-    """A client signed in as the admin."""
-    return _signed_in(app, admin_user)
+def _for_account(user: str, make: Callable[[Flask, str], T], doc: str) -> Callable[..., T]:
+    """A fixture of `make(app, email)` for the account that the fixture named `user` opens."""
+
+    def fixture(app: Flask, request: pytest.FixtureRequest) -> T:
+        return make(app, request.getfixturevalue(user))
+
+    fixture.__doc__ = doc
+    return pytest.fixture(fixture)
 
 
-@pytest.fixture
-def staff_client(app: Flask, staff_user: str) -> FlaskClient:
-    """A client signed in as staff."""
-    return _signed_in(app, staff_user)
-
-
-@pytest.fixture
-def admin_token(app: Flask, admin_user: str) -> str:
-    """A bearer token of the admin."""
-    return api_token(app, admin_user)
-
-
-@pytest.fixture
-def staff_token(app: Flask, staff_user: str) -> str:
-    """A bearer token of the staff account."""
-    return api_token(app, staff_user)
+admin_client = _for_account("admin_user", _signed_in, "A client signed in as the admin.")
+staff_client = _for_account("staff_user", _signed_in, "A client signed in as staff.")
+admin_token = _for_account("admin_user", api_token, "A bearer token of the admin.")
+staff_token = _for_account("staff_user", api_token, "A bearer token of the staff account.")
