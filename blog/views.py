@@ -77,7 +77,7 @@ def post(slug: str):
     )
     if not article:
         abort(404, "We could not find that post.")
-    return render_page("blog/post.html", article=article)
+    return render_page("blog/post.html", made_from=article.get("version"), article=article)
 
 
 def _article(slug: str) -> dict:
@@ -94,13 +94,15 @@ def _article(slug: str) -> dict:
         ("Blog", url_for("blog.index", _external=True)),
         (item.title, url),
     ])
+    head = render_template("blog/_post_head.html", post=item, canonical=url,
+                           json_ld=[script_json(data), script_json(crumbs)])
+    body = render_template("blog/_post_body.html", post=item)
+    sells = bool(item.shop_products)
     return {
-        "title": item.title,
-        "excerpt": item.excerpt,
-        "head": render_template("blog/_post_head.html", post=item, canonical=url,
-                                json_ld=[script_json(data), script_json(crumbs)]),
-        "body": render_template("blog/_post_body.html", post=item),
-        "sells": bool(item.shop_products),
+        "title": item.title, "excerpt": item.excerpt, "head": head, "body": body, "sells": sells,
+        # What tells pages made from this article apart (shop.page_cache): its content, as the
+        # body shows its products' prices and stock, which change without an edit of the post.
+        "version": cache_key(item.title, item.excerpt, head, body, str(sells)),
     }
 
 

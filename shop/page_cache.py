@@ -34,21 +34,25 @@ def capturing() -> bool:
 
 
 def render_page(template: str, *, now: datetime | None = None, vary: tuple = (),
-                **context) -> str:
+                made_from: str | None = None, **context) -> str:
     """`render_template(template, now=now, **context)`, shared by first visits.
 
     `now` is the request's instant, if the page shows one; `vary` names anything else the
-    page shows that its context does not hold (a countdown's wording, say).
+    page shows that its context does not hold (a countdown's wording, say). `made_from`, when
+    given, stands for the whole context in the page's key: a short string that changes
+    whenever the context does (a post's slug and last edit), cheaper to compare than the
+    context written out (an article's 9 KB, 40 µs a visit).
     """
     if now is not None:
         context["now"] = now
     if request.cookies:
         return render_template(template, **context)
     cache = current_app.extensions.setdefault("shop_pages", LocalCache(max_entries=ENTRIES))
-    shared = {k: v for k, v in context.items() if k != "now"}
+    shared = made_from if made_from is not None else sorted(
+        (k, v) for k, v in context.items() if k != "now")
     # The address as the page's links are built from it (scheme, host, script root, path).
     key = repr((template, request.scheme, request.host, request.root_path, request.path,
-                request.query_string, chat_now(), vary, sorted(shared.items())))
+                request.query_string, chat_now(), vary, shared))
     page = cache.get(key)
     if page is None:
         g.page_capture = True

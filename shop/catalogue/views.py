@@ -77,12 +77,14 @@ def product(slug: str):
     day = at.astimezone(LONDON).date()  # the cut-off's offset changes with the clocks
     key = repr((item, request.host_url, day, current_app.config["DELIVERY_RULE"]))
     estimate = delivery_estimate(at)
+    basket = current_priced_basket()
     return render_page(
         "catalogue/product.html",
         now=at,
         vary=(estimate_label(at, estimate),),
+        made_from=f"{key} {basket!r} {estimate!r}",  # the head is made from the key's parts
         product=item,
-        basket=current_priced_basket(),
+        basket=basket,
         estimate=estimate,
         head=remember_here(key, lambda: _product_head(item, at)),
     )

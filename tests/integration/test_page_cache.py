@@ -88,3 +88,30 @@ def test_a_first_visit_sees_live_chat_open_at_eight(app: Flask, clock):
     assert 'data-chat-status="offline"' in client.get("/").get_data(as_text=True)
     clock.at = datetime(2026, 11, 25, 8, 0, tzinfo=LONDON)
     assert 'data-chat-status="online"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_first_visit_to_an_article_sees_its_products_new_price_once_the_article_expires(
+    app: Flask, clock
+):
+    from sqlalchemy import select
+
+    from blog.seed import seed_blog
+    from shop.admin.audit import Actor
+    from shop.admin.catalogue import update_product
+    from shop.cache import LocalCache
+    from shop.extensions import db
+    from shop.models import Product
+
+    article = "/blog/how-kefir-effects-your-mood-and-mental-health"
+    with app.app_context():
+        seed_blog(db.session)
+        db.session.commit()
+    client = app.test_client(use_cookies=False)
+    assert "£12.00" in client.get(article).get_data(as_text=True)
+    with app.app_context():
+        product = db.session.scalar(select(Product).where(Product.slug == PRODUCT.split("/")[-1]))
+        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+    # The post was not edited: its shared parts live out their time (CATALOGUE_CACHE_TTL).
+    app.extensions["shop_cache"] = LocalCache()
+    page = client.get(article).get_data(as_text=True)
+    assert "£9.99" in page and "£12.00" not in page
