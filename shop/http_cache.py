@@ -140,13 +140,37 @@ class PrivateCookieSessions(SecureCookieSessionInterface):
         return signing_serializer(keys, self.salt, self.serializer, signer)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        super().save_session(app, session, response)
-        if request.endpoint == "static" and "Set-Cookie" not in response.headers:
-            # A static file is the same for everyone, whoever's session was glanced at.
-            response.vary.discard("Cookie")
-            return
+        """Flask's save_session, but `Vary: Cookie` written once (Flask parses and rewrites the
+        header for each of its additions), then a personal answer marked `private`."""
         headers = response.headers
-        personal = "Set-Cookie" in headers or bool(_COOKIE_TOKEN.search(headers.get("Vary", "")))
+        name = self.get_cookie_name(app)
+        options = {"domain": self.get_cookie_domain(app), "path": self.get_cookie_path(app),
+                   "secure": self.get_cookie_secure(app),
+                   "partitioned": self.get_cookie_partitioned(app),
+                   "samesite": self.get_cookie_samesite(app),
+                   "httponly": self.get_cookie_httponly(app)}
+        cookie = False  # whether this answer sets or deletes the session cookie
+        if not session:
+            if session.modified:
+                response.delete_cookie(name, **options)
+                cookie = True
+        elif self.should_set_cookie(app, session):
+            value = self.get_signing_serializer(app).dumps(dict(session))
+            response.set_cookie(name, value, expires=self.get_expiration_time(app, session),
+                                **options)
+            cookie = True
+        vary = headers.get("Vary", "")
+        if request.endpoint == "static" and not cookie:
+            # A static file is the same for everyone, whoever's session was glanced at.
+            if _COOKIE_TOKEN.search(vary):
+                response.vary.discard("Cookie")
+            return
+        if cookie or session.accessed:
+            if not vary:
+                headers["Vary"] = vary = "Cookie"
+            elif not _COOKIE_TOKEN.search(vary):
+                headers["Vary"] = vary = f"{vary}, Cookie"
+        personal = "Set-Cookie" in headers or bool(_COOKIE_TOKEN.search(vary))
         if not personal:
             return
         # Parsed once and written once (response.cache_control rewrites the header on each

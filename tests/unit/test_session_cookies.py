@@ -5,11 +5,18 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
+from flask import Flask, session
 from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import Signer, URLSafeTimedSerializer
 
-from shop.http_cache import SessionJSON, SmallPayloadSerializer, plain_signer, signing_serializer
+from shop.http_cache import (
+    PrivateCookieSessions,
+    SessionJSON,
+    SmallPayloadSerializer,
+    plain_signer,
+    signing_serializer,
+)
 
 SESSION = {"csrf_token": "a" * 40, "csrf_signed": "b" * 90}
 
@@ -76,3 +83,33 @@ def test_a_session_is_written_exactly_as_flask_writes_it(session):
         theirs = TaggedJSONSerializer()
         assert SessionJSON().dumps(session) == theirs.dumps(session)
         assert theirs.loads(SessionJSON().dumps(session)) == theirs.loads(theirs.dumps(session))
+
+
+def _answer(interface, view) -> tuple:
+    """The session's headers for a view of a tiny app saving sessions through `interface`."""
+    app = Flask(__name__)
+    app.secret_key = "secret"
+    app.session_interface = interface
+    app.add_url_rule("/", "page", view)
+    response = app.test_client().get("/", headers={"Cookie": "session=eyJhIjoiYiJ9.aSrp7g.x"})
+    return response.headers.get("Vary"), response.headers.getlist("Set-Cookie")
+
+
+def _set(vary: str = ""):
+    def view():
+        session["csrf_token"] = "a"
+        return "page", 200, {"Vary": vary} if vary else {}
+    return view
+
+
+@pytest.mark.parametrize("view", [
+    lambda: "not looked at",
+    lambda: session.get("csrf_token", "looked at"),
+    _set(), _set("Accept-Encoding"), _set("Accept-Encoding, Cookie"),
+    lambda: (session.clear(), "emptied")[1],
+], ids=["untouched", "read", "set", "set beside another Vary", "set, Vary already", "emptied"])
+def test_the_session_cookie_and_vary_are_written_as_flask_writes_them(view, monkeypatch):
+    monkeypatch.setattr(time, "time", lambda: 1_790_000_000)
+    ours, flasks = _answer(PrivateCookieSessions(), view), _answer(
+        SecureCookieSessionInterface(), view)
+    assert ours == flasks
