@@ -57,6 +57,8 @@ class Base(DeclarativeBase):
 #: Blueprints whose GET and HEAD requests only ever read.
 READING_BLUEPRINTS = frozenset({"catalogue", "blog", "seo", "pages"})
 _autocommit: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+#: A session.info flag: its statements run outside a transaction (shop.transaction).
+EACH_STATEMENT_COMMITS = "shop_each_statement_commits"
 
 
 class ShopSession(Session):
@@ -66,13 +68,14 @@ class ShopSession(Session):
     two round trips cost the server more than the query itself. Each statement still sees the
     data committed when it starts, which is all READ COMMITTED (PostgreSQL's default) ever
     promised a transaction's statements; everything else, and every write, runs in a
-    transaction as before.
+    transaction as before, except in `shop.transaction.each_statement_commits()`.
     """
 
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
         # SQLite's driver opens a transaction only to write, so reads are outside one already.
-        if _reading_request() and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
+        outside = self.info.get(EACH_STATEMENT_COMMITS) or _reading_request()
+        if outside and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
             if bind not in _autocommit:
                 _autocommit[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
             return _autocommit[bind]

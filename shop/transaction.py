@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shop.extensions import db
+from shop.extensions import EACH_STATEMENT_COMMITS, db
 
 
 @contextmanager
@@ -22,3 +22,18 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+@contextmanager
+def each_statement_commits() -> Iterator[None]:
+    """On PostgreSQL, run the block's statements outside a transaction, each committing alone.
+
+    Only for a block that writes in one statement, which is atomic by itself: it saves the
+    BEGIN and COMMIT round trips around it. SQLite is left as it is (its driver begins a
+    transaction only to write, and then it is needed: there the block may write twice).
+    """
+    db.session.info[EACH_STATEMENT_COMMITS] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(EACH_STATEMENT_COMMITS, None)

@@ -48,7 +48,7 @@ def test_product_page_and_article_read_outside_a_transaction(
     assert {word for word, _ in statements} == {"SELECT"}
 
 
-def test_a_first_basket_add_writes_in_one_transaction_and_reads_nothing_back(
+def test_a_first_basket_add_reads_the_product_writes_once_and_reads_nothing_back(
     app: Flask, client: FlaskClient, statements: list
 ):
     answer = client.post("/api/v1/basket/items", json={"slug": GRAINS, "quantity": 2})
@@ -56,12 +56,23 @@ def test_a_first_basket_add_writes_in_one_transaction_and_reads_nothing_back(
     assert [line["slug"] for line in answer.json["items"]] == [GRAINS]
     assert answer.json["subtotal_pence"] == 2400
     # The product, then the new basket and its line: no reading back what was just written.
-    # PostgreSQL inserts both rows in one statement (a CTE); SQLite takes two INSERTs.
+    # PostgreSQL inserts both rows in one statement (a CTE), atomic by itself, so both
+    # statements run outside a transaction; SQLite takes two INSERTs in one transaction.
     if app.config["DATABASE_URL"].startswith("sqlite"):
-        writes = [("INSERT", None), ("INSERT", None)]
+        assert statements == [("SELECT", None), ("INSERT", None), ("INSERT", None)]
     else:
-        writes = [("WITH", None)]
-    assert statements == [("SELECT", None), *writes]
+        assert statements == [("SELECT", "AUTOCOMMIT"), ("WITH", "AUTOCOMMIT")]
+
+
+def test_a_refused_first_add_leaves_the_next_request_in_a_transaction_again(
+    app: Flask, client: FlaskClient, statements: list
+):
+    unknown = client.post("/api/v1/basket/items", json={"slug": "no-such-kefir", "quantity": 1})
+    assert unknown.status_code == 404
+    client.post("/api/v1/basket/items", json={"slug": GRAINS, "quantity": 1})
+    statements.clear()
+    client.post("/api/v1/basket/items", json={"slug": GINGER, "quantity": 1})
+    assert statements and all(level is None for _, level in statements)
 
 
 def test_a_later_add_answers_with_every_line_priced_in_the_same_transaction(
