@@ -77,6 +77,7 @@ def post(slug: str):
     )
     if not article:
         abort(404, "We could not find that post.")
+    # An article cached before it carried a version (Redis, across a deploy) is keyed in full.
     return render_page("blog/post.html", made_from=article.get("version"), article=article)
 
 

@@ -160,7 +160,7 @@ class PrivateCookieSessions(SecureCookieSessionInterface):
                                 **options)
             cookie = True
         vary = headers.get("Vary", "")
-        if request.endpoint == "static" and not cookie:
+        if request.endpoint == "static" and "Set-Cookie" not in headers:
             # A static file is the same for everyone, whoever's session was glanced at.
             if _COOKIE_TOKEN.search(vary):
                 response.vary.discard("Cookie")
