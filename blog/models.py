@@ -38,8 +38,8 @@ class Post(db.Model):
     __tablename__ = "posts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(160), unique=True)
     title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(160), unique=True)
     excerpt: Mapped[str] = mapped_column(Text, default="")
     body_markdown: Mapped[str] = mapped_column(Text, default="")
     # Rendered and sanitised when the post is saved, never per request.

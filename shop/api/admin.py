@@ -221,13 +221,6 @@ def admin_post_create(json: PostCreate):
     return Post.of(post), 201, {"Location": f"/api/v1/admin/posts/{post.slug}"}
 
 
-@bp.get("/admin/posts/<slug>")
-@admin_operation("adminGetPost", 200, Post, (404,))
-def admin_post(slug: str):
-    """One post, draft or published."""
-    return Post.of(_post_or_404(slug))
-
-
 @bp.patch("/admin/posts/<slug>")
 @admin_operation("adminUpdatePost", 200, Post, (400, 404, 409, 415, 422), links=POST_LINKS)
 def admin_post_update(slug: str, json: PostUpdate):
@@ -236,6 +229,13 @@ def admin_post_update(slug: str, json: PostUpdate):
     with refusals_as_problems():
         save(json.model_dump(exclude_unset=True), g.api_actor, now(), post)
     return Post.of(post)
+
+
+@bp.get("/admin/posts/<slug>")
+@admin_operation("adminGetPost", 200, Post, (404,))
+def admin_post(slug: str):
+    """One post, draft or published."""
+    return Post.of(_post_or_404(slug))
 
 
 @bp.delete("/admin/posts/<slug>")

@@ -199,5 +199,4 @@ def discount_active(code: str):
 def discount_delete(code: str):
     """Delete a code no order used; used ones can only be deactivated."""
     found = _code_or_404(code)
-    return delete_unless_used(delete_discount, found, f"Discount code {found.code} was deleted.",
-                              _page(found), url_for("admin.discounts"))
+    return delete_unless_used(delete_discount, found, found.code, _page, "admin.discounts")

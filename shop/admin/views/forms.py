@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from shop.admin.audit import Actor
@@ -49,13 +49,17 @@ def done(message: str, url: str) -> Response:
 
 
 def delete_unless_used(
-    delete: Callable[[T, Actor, datetime], object], thing: T, deleted: str, kept: str, listed: str
+    delete: Callable[[T, Actor, datetime], object],
+    thing: T,
+    name: str,
+    page: Callable[[T], str],
+    listed: str,
 ) -> Response:
-    """Delete `thing` and go to the list at `listed`; when orders refer to it, say why it stays
-    and go back to its page at `kept`."""
+    """Delete `thing`, called `name`, and go to the list (the endpoint `listed`); when orders
+    refer to it, say why it stays and go back to its `page`."""
     try:
         delete(thing, web_actor(), now())
     except InUse as exc:
         flash(str(exc), "error")
-        return redirect(kept, 303)
-    return done(deleted, listed)
+        return redirect(page(thing), 303)
+    return done(f"{name} was deleted.", url_for(listed))

@@ -200,6 +200,13 @@ def product_stock(product_id: int):
     return redirect(_page(product), 303)
 
 
+@bp.post("/products/<int:product_id>/delete")
+def product_delete(product_id: int):
+    """Delete a product nobody has ordered; ordered ones can only be deactivated."""
+    product = _product_or_404(product_id)
+    return delete_unless_used(delete_product, product, product.name, _page, "admin.products")
+
+
 @bp.post("/products/<int:product_id>/active")
 def product_active(product_id: int):
     """Deactivate (hide from the shop) or reactivate a product."""
@@ -208,11 +215,3 @@ def product_active(product_id: int):
     update_product(product, {"active": active}, web_actor(), now())
     shown = "back on sale" if active else "hidden from the shop"
     return done(f"{product.name} is {shown}.", _page(product))
-
-
-@bp.post("/products/<int:product_id>/delete")
-def product_delete(product_id: int):
-    """Delete a product nobody has ordered; ordered ones can only be deactivated."""
-    product = _product_or_404(product_id)
-    return delete_unless_used(delete_product, product, f"{product.name} was deleted.",
-                              _page(product), url_for("admin.products"))
