@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 from flask import Flask, current_app, has_app_context
@@ -36,17 +36,17 @@ class LocalCache:
     """This process's memory, with expiry and a bound on its size."""
 
     def __init__(self, max_entries: int = 1024, clock: Callable[[], float] = time.monotonic):
-        self.entries: dict[str, tuple[float, Any]] = {}
+        self.entries: dict[Hashable, tuple[float, Any]] = {}
         self.max_entries = max_entries
         self.clock = clock
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: Hashable) -> Any | None:
         entry = self.entries.get(key)
         if entry is None or entry[0] <= self.clock():
             return None
         return entry[1]
 
-    def set(self, key: str, value: Any, ttl: float) -> None:
+    def set(self, key: Hashable, value: Any, ttl: float) -> None:
         if len(self.entries) >= self.max_entries:
             now = self.clock()
             self.entries = {k: e for k, e in self.entries.items() if e[0] > now}
@@ -54,7 +54,7 @@ class LocalCache:
                 self.entries.clear()
         self.entries[key] = (self.clock() + ttl, value)
 
-    def forget(self, key: str) -> None:
+    def forget(self, key: Hashable) -> None:
         self.entries.pop(key, None)
 
 

@@ -13,6 +13,7 @@ stale page. A visitor who sends any cookie gets the page rendered in full, every
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from datetime import datetime
 
 from flask import current_app, g, render_template, request
@@ -34,25 +35,26 @@ def capturing() -> bool:
 
 
 def render_page(template: str, *, now: datetime | None = None, vary: tuple = (),
-                made_from: str | None = None, **context) -> str:
+                made_from: Hashable = None, **context) -> str:
     """`render_template(template, now=now, **context)`, shared by first visits.
 
     `now` is the request's instant, if the page shows one; `vary` names anything else the
     page shows that its context does not hold (a countdown's wording, say). `made_from`, when
-    given, stands for the whole context in the page's key: a short string that changes
-    whenever the context does (a hash of an article's content), cheaper to compare than the
-    context written out (an article's 9 KB, 40 µs a visit).
+    given, stands for the whole context in the page's key: a hashable value that changes
+    whenever the context does (a hash of an article's content, a tuple of a listing's
+    cards), cheaper to compare than the context written out (an article's 9 KB, 40 µs a
+    visit).
     """
     if now is not None:
         context["now"] = now
     if request.cookies:
         return render_template(template, **context)
     cache = current_app.extensions.setdefault("shop_pages", LocalCache(max_entries=ENTRIES))
-    shared = made_from if made_from is not None else sorted(
-        (k, v) for k, v in context.items() if k != "now")
+    shared = made_from if made_from is not None else repr(sorted(
+        (k, v) for k, v in context.items() if k != "now"))
     # The address as the page's links are built from it (scheme, host, script root, path).
-    key = repr((template, request.scheme, request.host, request.root_path, request.path,
-                request.query_string, chat_now(), vary, shared))
+    key = (template, request.scheme, request.host, request.root_path, request.path,
+           request.query_string, chat_now(), vary, shared)
     page = cache.get(key)
     if page is None:
         g.page_capture = True

@@ -60,6 +60,8 @@ def products():
         abort(404, "That page of the catalogue does not exist.")
     return render_page(
         "catalogue/products.html",
+        made_from=(result.page, result.per_page, result.total, tuple(result.items),
+                   tuple(all_categories), current, q),
         result=result,
         categories=all_categories,
         current=current,
