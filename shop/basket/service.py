@@ -9,7 +9,19 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Insert, Integer, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Insert,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 
@@ -33,16 +45,6 @@ MAX_SLUG_SHOWN = 120
 #: A basket nobody has changed for this long is forgotten (the cookie lasts as long).
 LIFETIME = timedelta(days=30)
 _INSERT_BASKET = insert(Basket.__table__).returning(Basket.__table__.c.id)
-#: PostgreSQL: a new basket and its first line in one statement (an INSERT in a CTE).
-_NEW_BASKET = _INSERT_BASKET.values(
-    token=bindparam("token"), created_at=bindparam("created_at"),
-    updated_at=bindparam("updated_at"),
-).cte("new_basket")
-_INSERT_BASKET_WITH_LINE = insert(BasketLine.__table__).from_select(
-    ["basket_id", "product_id", "quantity"],
-    select(_NEW_BASKET.c.id, bindparam("product_id", type_=Integer),
-           bindparam("quantity", type_=Integer)),
-).returning(BasketLine.__table__.c.basket_id)
 #: What adding a product needs of it, as a plain Core row: loading a Product entity, or
 #: even running an ORM select of its columns, costs more than the rest of the lookup.
 _PRODUCTS = Product.__table__.c
@@ -50,6 +52,33 @@ _ACTIVE_BY_SLUG = select(
     _PRODUCTS.id, _PRODUCTS.slug, _PRODUCTS.name, _PRODUCTS.image, _PRODUCTS.price_pence,
     _PRODUCTS.stock, _PRODUCTS.active,
 ).where(_PRODUCTS.slug == bindparam("slug"), _PRODUCTS.active.is_(True))
+
+
+def _first_add_statement() -> Select:
+    """PostgreSQL: a first add in one statement. It reads the product, inserts a basket when
+    the quantity is within what one basket may hold of it, inserts that basket's line, and
+    answers the product's row with the new basket's id (NULL when nothing was inserted)."""
+    baskets = Basket.__table__.c
+    product = _ACTIVE_BY_SLUG.cte("product")
+    quantity = bindparam("quantity", type_=Integer)
+    new_basket = insert(Basket.__table__).from_select(
+        ["token", "created_at", "updated_at"],
+        select(bindparam("token", type_=baskets.token.type),
+               bindparam("created_at", type_=baskets.created_at.type),
+               bindparam("updated_at", type_=baskets.updated_at.type))
+        .where(quantity <= func.least(MAX_QUANTITY, product.c.stock)),
+    ).returning(baskets.id).cte("new_basket")
+    new_line = insert(BasketLine.__table__).from_select(
+        ["basket_id", "product_id", "quantity"],
+        select(new_basket.c.id, product.c.id, quantity)
+        .select_from(new_basket.join(product, true())),
+    ).cte("new_line")
+    return (select(product, new_basket.c.id.label("basket_id"))
+            .select_from(product.outerjoin(new_basket, true()))
+            .add_cte(new_line))
+
+
+_FIRST_ADD = _first_add_statement()
 
 
 @dataclass(frozen=True)
@@ -104,10 +133,9 @@ def add_item(
     check_quantity(quantity)
     if basket is None:
         # A basket this add makes holds just this line: nothing to read back. On PostgreSQL
-        # it is written in one statement, so no BEGIN and COMMIT: 2 round trips, not 4.
+        # it is one statement, so no BEGIN and COMMIT: 1 round trip, not 5.
         with each_statement_commits(), transaction():
-            product, _ = _product_to_add(slug, quantity)
-            basket = _new_basket(product.id, quantity, now)
+            product, basket = _new_basket(slug, quantity, now)
             return LineChange(basket, basket.token, product.slug, product.name, quantity,
                               price_lines([(product, quantity)], rule))
     product, limit = _product_to_add(slug, quantity)
@@ -126,6 +154,12 @@ def _product_to_add(slug: str, quantity: int) -> tuple[Row, int]:
     """The active product with this slug and how many one basket may hold of it (a Core row);
     UnknownProduct, or NotEnoughStock when it is out of stock or `quantity` is over that."""
     product = db.session.execute(_ACTIVE_BY_SLUG, {"slug": slug}).first()
+    return product, _addable(product, slug, quantity)
+
+
+def _addable(product: Row | None, slug: str, quantity: int) -> int:
+    """How many one basket may hold of `product`, read by its `slug`; UnknownProduct when
+    there is none, NotEnoughStock when it is out of stock or `quantity` is over that."""
     if product is None:
         raise _unknown(slug)
     limit = min(MAX_QUANTITY, product.stock)
@@ -133,25 +167,30 @@ def _product_to_add(slug: str, quantity: int) -> tuple[Row, int]:
         raise NotEnoughStock(f"Sorry, {product.name} is out of stock.")
     if quantity > limit:
         raise NotEnoughStock(over_limit(product.name, product.stock, have=0))
-    return product, limit
+    return limit
 
 
-def _new_basket(product_id: int, quantity: int, now: datetime) -> Basket:
-    """Insert a basket with a fresh token and its first line (the caller checked the
-    quantity), in Core INSERTs: the ORM's flush or bulk INSERT cost a third of a first add.
-    On PostgreSQL both rows go in one statement (a CTE), atomic by itself. The Basket
-    returned is in the session as if loaded, its lines loading on first use."""
+def _new_basket(slug: str, quantity: int, now: datetime) -> tuple[Row, Basket]:
+    """A new basket with a fresh token holding `quantity` of the product `slug` (refused as
+    _addable refuses), and that product's row. Core INSERTs: the ORM's flush or bulk INSERT
+    cost a third of a first add. On PostgreSQL, one statement, atomic by itself, reads the
+    product and writes both rows (_FIRST_ADD). The Basket returned is in the session as if
+    loaded, its lines loading on first use."""
     values = {"token": secrets.token_urlsafe(32), "created_at": now, "updated_at": now}
-    line = {"product_id": product_id, "quantity": quantity}
     if db.session.get_bind().dialect.name == "postgresql":
-        basket_id = db.session.execute(_INSERT_BASKET_WITH_LINE, values | line).scalar_one()
+        product = db.session.execute(_FIRST_ADD, values | {"slug": slug, "quantity": quantity}
+                                     ).first()
+        _addable(product, slug, quantity)
+        basket_id = product.basket_id
     else:
+        product, _ = _product_to_add(slug, quantity)
         basket_id = db.session.execute(_INSERT_BASKET, values).scalar_one()
-        db.session.execute(insert(BasketLine.__table__), {"basket_id": basket_id, **line})
+        db.session.execute(insert(BasketLine.__table__),
+                           {"basket_id": basket_id, "product_id": product.id, "quantity": quantity})
     basket = Basket(id=basket_id, discount_code=None, **values)
     make_transient_to_detached(basket)
     db.session.add(basket)
-    return basket
+    return product, basket
 
 
 def _upsert_line(basket_id: int, product_id: int, quantity: int, limit: int) -> int | None:
