@@ -82,6 +82,26 @@ def test_a_first_visit_sees_a_price_change_at_once(app: Flask, clock):
     assert "£9.99" in client.get(PRODUCT).get_data(as_text=True)
 
 
+def test_a_first_visit_to_the_catalogue_sees_a_new_price_once_its_cards_are_read_again(
+    app: Flask, clock
+):
+    from sqlalchemy import select
+
+    from shop.admin.audit import Actor
+    from shop.admin.catalogue import update_product
+    from shop.extensions import db
+    from shop.models import Product
+
+    app.config["CATALOGUE_CACHE_TTL"] = 0  # the cards are read afresh on every visit
+    client = app.test_client(use_cookies=False)
+    assert "£12.00" in client.get("/products/").get_data(as_text=True)
+    with app.app_context():
+        product = db.session.scalar(select(Product).where(Product.slug == PRODUCT.split("/")[-1]))
+        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+    page = client.get("/products/").get_data(as_text=True)
+    assert "£9.99" in page and "£12.00" not in page
+
+
 def test_a_first_visit_sees_live_chat_open_at_eight(app: Flask, clock):
     client = app.test_client(use_cookies=False)
     clock.at = datetime(2026, 11, 25, 7, 59, tzinfo=LONDON)
