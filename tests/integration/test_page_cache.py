@@ -5,8 +5,15 @@ from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask, template_rendered
+from sqlalchemy import select
 
+from blog.seed import seed_blog
+from shop.admin.audit import Actor
+from shop.admin.catalogue import update_product
+from shop.cache import LocalCache
 from shop.domain import LONDON
+from shop.extensions import db
+from shop.models import Product
 
 pytestmark = pytest.mark.usefixtures("catalogue")
 
@@ -66,38 +73,27 @@ def test_each_first_visit_counts_down_from_its_own_instant(app: Flask, clock):
     assert "Order within 3 h 59 min" in client.get(PRODUCT).get_data(as_text=True)
 
 
-def test_a_first_visit_sees_a_price_change_at_once(app: Flask, clock):
-    from sqlalchemy import select
-
-    from shop.admin.audit import Actor
-    from shop.admin.catalogue import update_product
-    from shop.extensions import db
-    from shop.models import Product
-
-    client = app.test_client(use_cookies=False)
-    assert "£12.00" in client.get(PRODUCT).get_data(as_text=True)
+def set_price(app: Flask, clock, pence: int) -> None:
+    """Change PRODUCT's price as staff do."""
     with app.app_context():
         product = db.session.scalar(select(Product).where(Product.slug == PRODUCT.split("/")[-1]))
-        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+        update_product(product, {"price_pence": pence}, Actor(None, "cli"), clock.now())
+
+
+def test_a_first_visit_sees_a_price_change_at_once(app: Flask, clock):
+    client = app.test_client(use_cookies=False)
+    assert "£12.00" in client.get(PRODUCT).get_data(as_text=True)
+    set_price(app, clock, 999)
     assert "£9.99" in client.get(PRODUCT).get_data(as_text=True)
 
 
 def test_a_first_visit_to_the_catalogue_sees_a_new_price_once_its_cards_are_read_again(
     app: Flask, clock
 ):
-    from sqlalchemy import select
-
-    from shop.admin.audit import Actor
-    from shop.admin.catalogue import update_product
-    from shop.extensions import db
-    from shop.models import Product
-
     app.config["CATALOGUE_CACHE_TTL"] = 0  # the cards are read afresh on every visit
     client = app.test_client(use_cookies=False)
     assert "£12.00" in client.get("/products/").get_data(as_text=True)
-    with app.app_context():
-        product = db.session.scalar(select(Product).where(Product.slug == PRODUCT.split("/")[-1]))
-        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+    set_price(app, clock, 999)
     page = client.get("/products/").get_data(as_text=True)
     assert "£9.99" in page and "£12.00" not in page
 
@@ -113,24 +109,13 @@ def test_a_first_visit_sees_live_chat_open_at_eight(app: Flask, clock):
 def test_a_first_visit_to_an_article_sees_its_products_new_price_once_the_article_expires(
     app: Flask, clock
 ):
-    from sqlalchemy import select
-
-    from blog.seed import seed_blog
-    from shop.admin.audit import Actor
-    from shop.admin.catalogue import update_product
-    from shop.cache import LocalCache
-    from shop.extensions import db
-    from shop.models import Product
-
     article = "/blog/how-kefir-effects-your-mood-and-mental-health"
     with app.app_context():
         seed_blog(db.session)
         db.session.commit()
     client = app.test_client(use_cookies=False)
     assert "£12.00" in client.get(article).get_data(as_text=True)
-    with app.app_context():
-        product = db.session.scalar(select(Product).where(Product.slug == PRODUCT.split("/")[-1]))
-        update_product(product, {"price_pence": 999}, Actor(None, "cli"), clock.now())
+    set_price(app, clock, 999)
     # The post was not edited: its shared parts live out their time (CATALOGUE_CACHE_TTL).
     app.extensions["shop_cache"] = LocalCache()
     page = client.get(article).get_data(as_text=True)
