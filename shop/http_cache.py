@@ -16,6 +16,9 @@ import hashlib
 import hmac
 import json
 import re
+import struct
+import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -27,7 +30,7 @@ from itsdangerous import Serializer, Signer, TimestampSigner, URLSafeTimedSerial
 from itsdangerous.encoding import base64_encode, want_bytes
 from itsdangerous.signer import HMACAlgorithm
 from werkzeug.datastructures import ResponseCacheControl
-from werkzeug.http import parse_cache_control_header
+from werkzeug.http import parse_accept_header, parse_cache_control_header
 
 compress = Compress()
 
@@ -184,6 +187,51 @@ class PrivateCookieSessions(SecureCookieSessionInterface):
             headers["Cache-Control"] = policy.to_header()
 
 
+def body_etag(body: bytes) -> str:
+    """The weak ETag's value for a body: the same for the page in any encoding."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header admits gzip (browsers send a handful of values)."""
+    return parse_accept_header(accept_encoding)["gzip"] > 0
+
+
+class GzipParts:
+    """A gzip body made of fixed parts, each deflated once, and short values stored per answer.
+
+    Compressing a whole page costs a first visit more than rendering it did (the page cache
+    hands it over ready but for its CSRF token and its instant). Here each fixed part is
+    deflated once at level 9, by its own compressor, ending on a byte boundary (a sync flush),
+    so the parts are independent deflate blocks that may follow anything (RFC 1951); each
+    answer's values go between them as stored blocks (no compression: tens of bytes), and the
+    gzip trailer's CRC-32 and length are the whole body's (RFC 1952). Per answer that is a
+    CRC over the body and a join, instead of a compression.
+    """
+
+    HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, OS unknown
+
+    def __init__(self, fixed: Sequence[bytes]) -> None:
+        self.deflated = [self._deflate(part, last=False) for part in fixed[:-1]]
+        self.deflated.append(self._deflate(fixed[-1], last=True))
+
+    @staticmethod
+    def _deflate(part: bytes, last: bool) -> bytes:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return compressor.compress(part) + compressor.flush(
+            zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    def compress(self, values: Sequence[bytes], body: bytes) -> bytes:
+        """The gzip of `body`, which is the fixed parts with `values` between them."""
+        out = [self.HEADER]
+        for deflated, value in zip(self.deflated, values, strict=False):
+            # A stored block: BFINAL 0 and BTYPE 00 padded to a byte, LEN, NLEN, the bytes.
+            out += (deflated, struct.pack("<BHH", 0, len(value), len(value) ^ 0xFFFF), value)
+        out += (self.deflated[-1], struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))
+        return b"".join(out)
+
+
 def conditional(response: Response) -> Response:
     """Add the validator and caching policy, and answer 304 when the client is current."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
@@ -193,8 +241,7 @@ def conditional(response: Response) -> Response:
     if "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-cache"
     if not response.headers.get("ETag"):
-        digest = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
-        response.set_etag(digest, weak=True)
+        response.set_etag(body_etag(response.get_data()), weak=True)
     if request.environ.keys().isdisjoint(_VALIDATORS):
         # Nothing to compare (a first visit). The server adds the Date header (gunicorn always
         # does; one from the app as well would make two).
