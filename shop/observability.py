@@ -61,6 +61,47 @@ def configure_logging(app: Flask) -> None:
     logger.setLevel(app.config["LOG_LEVEL"])
 
 
+def sole_json_handler(logger: logging.Logger) -> logging.StreamHandler | None:
+    """The handler configure_logging added, when it is the only one `logger`'s INFO lines
+    reach and nothing on their way filters them (else None: a test's capture, an operator's
+    extra handler or filter, each gets the line through `logging` as usual)."""
+    found = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters:
+            return None
+        for handler in current.handlers:
+            if (found is not None or handler.filters or handler.level > logging.INFO
+                    or type(handler) is not logging.StreamHandler
+                    or type(handler.formatter) is not JSONFormatter):
+                return None
+            found = handler
+        current = current.parent if current.propagate else None
+    return found
+
+
+def write_access_line(handler: logging.StreamHandler, method: str, path: str, status: int,
+                      fields: dict) -> bool:
+    """Write the access line JSONFormatter would make of the record, straight to the
+    handler's stream: a quarter of the time of a LogRecord's trip through `logging`
+    (bench.profile). False if it could not, and the caller logs the usual way."""
+    line = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "level": "info",
+        "logger": ACCESS_LOGGER,
+        "message": f"{method} {path} {status}",
+        **fields,
+    }
+    try:
+        text = _encode(line) + handler.terminator
+        with handler.lock:
+            handler.stream.write(text)
+            handler.stream.flush()
+    except Exception:  # a closed or broken stream: logging's own path reports it its way
+        return False
+    return True
+
+
 def _request_id() -> str:
     incoming = request.headers.get("X-Request-ID", "")
     return incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(16)
@@ -131,22 +172,25 @@ def init_app(app: Flask) -> None:
         route = request.url_rule.rule if request.url_rule else None
         request_id = response.headers["X-Request-ID"] = g.get("request_id") or _request_id()
         if access.isEnabledFor(logging.INFO):
-            # Logger.info's work but for its search of the call stack for the caller's file
-            # and line, which the JSON line never shows.
             method, path, status = request.method, request.path, response.status_code
-            access.handle(access.makeRecord(
-                ACCESS_LOGGER, logging.INFO, __file__, 0, "%s %s %s", (method, path, status),
-                None, extra={
-                    "request_id": request_id,
-                    "method": method,
-                    "path": path,
-                    "endpoint": endpoint,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "remote_addr": request.remote_addr,
-                },
-            ))
+            fields = {
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "endpoint": endpoint,
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "remote_addr": request.remote_addr,
+            }
+            handler = sole_json_handler(access)
+            if handler is None or not write_access_line(handler, method, path, status, fields):
+                # Logger.info's work but for its search of the call stack for the caller's
+                # file and line, which the JSON line never shows.
+                access.handle(access.makeRecord(
+                    ACCESS_LOGGER, logging.INFO, __file__, 0, "%s %s %s",
+                    (method, path, status), None, extra=fields,
+                ))
         if metrics_on:
             app.extensions["shop_metrics"].observe(
                 endpoint, request.method, response.status_code, seconds

@@ -1,5 +1,6 @@
 """Operations: request ids, one JSON log line per request, Prometheus metrics, API rate limit."""
 
+import io
 import json
 import logging
 import re
@@ -10,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from shop import create_app
-from shop.observability import JSONFormatter
+from shop.observability import JSONFormatter, sole_json_handler
 
 ACCESS = "shop.access"
 
@@ -51,6 +52,63 @@ def test_each_request_is_logged_once_with_id_route_status_and_duration(
     assert line["route"] == "/api/v1/chat/status"
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+
+
+def shop_log_alone(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
+    """What the shop's own JSON handler writes, with nothing else listening, as under
+    gunicorn (pytest's capture handlers join the root logger as a test starts, so this is
+    called in the test itself)."""
+    [handler] = logging.getLogger("shop").handlers
+    stream = io.StringIO()
+    monkeypatch.setattr(handler, "stream", stream)
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    assert sole_json_handler(logging.getLogger(ACCESS)) is handler
+    return stream
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_the_access_line_written_straight_to_the_stream_is_the_line_logging_writes(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+):
+    shop_log = shop_log_alone(monkeypatch)
+    headers = {"X-Request-ID": "req-7"}
+    client.get("/api/v1/chat/status", headers=headers)
+    direct = json.loads(shop_log.getvalue())
+    listener = Records()
+    monkeypatch.setattr(logging.getLogger(), "handlers", [listener])  # logging's way again
+    client.get("/api/v1/chat/status", headers=headers)
+    [record] = [r for r in listener.records if r.name == ACCESS]
+    logged = json.loads(JSONFormatter().format(record))
+    assert list(direct) == list(logged)  # the same fields in the same order
+    assert {**direct, "time": None, "duration_ms": None} == \
+        {**logged, "time": None, "duration_ms": None}
+    assert direct["message"] == "GET /api/v1/chat/status 200" and direct["request_id"] == "req-7"
+
+
+def test_an_operators_handler_or_filter_gets_the_access_line_through_logging(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+):
+    shop_log = shop_log_alone(monkeypatch)
+    access = logging.getLogger(ACCESS)
+    listener = Records()
+    monkeypatch.setattr(access, "handlers", [listener])
+    client.get("/healthz")
+    assert [r.getMessage() for r in listener.records] == ["GET /healthz 200"]
+    assert json.loads(shop_log.getvalue())["path"] == "/healthz"  # still written once
+    monkeypatch.setattr(access, "handlers", [])
+    dropped = logging.Filter("nothing-at-all")
+    monkeypatch.setattr(access, "filters", [dropped])
+    assert sole_json_handler(access) is None
+    client.get("/healthz")
+    assert len(shop_log.getvalue().splitlines()) == 1  # the filter had its say
 
 
 def test_other_log_lines_written_during_a_request_carry_its_request_id(app: Flask):
