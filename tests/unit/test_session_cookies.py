@@ -1,6 +1,7 @@
 """Session cookies signed without zlib's set-up cost, and readable either way."""
 
 import hashlib
+import re
 import time
 from datetime import UTC, datetime
 
@@ -85,10 +86,11 @@ def test_a_session_is_written_exactly_as_flask_writes_it(session):
         assert theirs.loads(SessionJSON().dumps(session)) == theirs.loads(theirs.dumps(session))
 
 
-def _answer(interface, view) -> tuple:
+def _answer(interface, view, config: dict | None = None) -> tuple:
     """The session's headers for a view of a tiny app saving sessions through `interface`."""
     app = Flask(__name__)
     app.secret_key = "secret"
+    app.config.update(config or {})
     app.session_interface = interface
     app.add_url_rule("/", "page", view)
     response = app.test_client().get("/", headers={"Cookie": "session=eyJhIjoiYiJ9.aSrp7g.x"})
@@ -113,3 +115,30 @@ def test_the_session_cookie_and_vary_are_written_as_flask_writes_them(view, monk
     ours, flasks = _answer(PrivateCookieSessions(), view), _answer(
         SecureCookieSessionInterface(), view)
     assert ours == flasks
+
+
+def _permanent():
+    session.permanent = True
+    session["csrf_token"] = "a"
+    return "page"
+
+
+@pytest.mark.parametrize(("view", "config"), [
+    (_set(), {"SESSION_COOKIE_SECURE": True, "SESSION_COOKIE_SAMESITE": "Lax",
+              "SESSION_COOKIE_DOMAIN": "shop.example", "SESSION_COOKIE_PATH": "/a path/"}),
+    (_set(), {"SESSION_COOKIE_PARTITIONED": True, "SESSION_COOKIE_HTTPONLY": False}),
+    (_permanent, {}),
+], ids=["secure, Lax, a domain and a path", "partitioned, not HttpOnly", "permanent"])
+def test_the_session_cookies_attributes_are_flasks_whatever_the_settings(
+    view, config, monkeypatch
+):
+    monkeypatch.setattr(time, "time", lambda: 1_790_000_000)
+    ours, flasks = (_answer(interface, view, config)
+                    for interface in (PrivateCookieSessions(), SecureCookieSessionInterface()))
+    # A permanent cookie's Expires counts from each answer's own second.
+    assert _expiry_aside(ours) == _expiry_aside(flasks)
+
+
+def _expiry_aside(answer: tuple) -> tuple:
+    vary, cookies = answer
+    return vary, [re.sub(r"Expires=[^;]+", "Expires=…", cookie) for cookie in cookies]
