@@ -310,7 +310,7 @@ def price_basket(
     """Price a basket line by line at current prices, apply its discount code (or `code`) at
     `now` for `email` when known, and quote delivery on the goods after the discount."""
     if basket is None:
-        return price_lines([], rule)
+        return _nothing_priced(rule)
     rows = db.session.execute(
         select(Product, BasketLine.quantity)
         .join(BasketLine.product)
@@ -320,6 +320,12 @@ def price_basket(
     code = code or basket.discount_code
     offer = offer_for(code, now or current_app.config["CLOCK"].now(), email) if code else None
     return price_lines(rows, rule, offer)
+
+
+@cache
+def _nothing_priced(rule: DeliveryRule) -> PricedBasket:
+    """No basket yet (every first visit's page): the same empty, immutable answer each time."""
+    return price_lines([], rule)
 
 
 def price_lines(

@@ -77,7 +77,10 @@ def product(slug: str):
         abort(404, "We could not find that product.")
     at = now()
     day = at.astimezone(LONDON).date()  # the cut-off's offset changes with the clocks
-    key = repr((item, request.host_url, day, current_app.config["DELIVERY_RULE"]))
+    # Scheme, host and script root: the head's absolute URLs (request.host_url is the same
+    # text, but builds a whole URL to give it).
+    key = repr((item, request.scheme, request.host, request.root_path, day,
+                current_app.config["DELIVERY_RULE"]))
     estimate = delivery_estimate(at)
     basket = current_priced_basket()
     return render_page(
