@@ -9,8 +9,13 @@ target in bench/targets.py beside two ceilings, as ratios: the same page inside 
 Flask app of its own (bench/bare.py) under its own gunicorn with the same workers. The goals
 are checked against the bare one.
 
-Settings (environment): BENCH_DURATION (seconds per measurement, default 5), BENCH_ROUNDS
-(measurements of each target, taken in turns with the ceiling; default 2),
+Each target is measured in ROUNDS short turns with both ceilings (bare, in-shop, target, …, and
+a last bare), and its ratio to a ceiling is the median of the rounds' ratios, each against the
+measurements next to it in time: this machine's speed drifts by half within a minute, and a
+ratio of two measurements far apart in time measured the drift.
+
+Settings (environment): BENCH_DURATION (seconds per measurement, default 2), BENCH_ROUNDS
+(turns per target; default 5),
 BENCH_CONNECTIONS (default 4), DATABASE_URL (add a PostgreSQL run; the benchmark works in its
 own schemas there, bench_100 and so on, and drops them afterwards), WEB_CONCURRENCY,
 BENCH_ORDERS (orders seeded into the 1,000-product database for the reports page; default
@@ -25,6 +30,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,8 +53,8 @@ MAIN_SIZE = 1_000
 #: Orders in the main size's database, over the last year, for the reports page.
 ORDERS = int(os.environ.get("BENCH_ORDERS", "100000"))
 SCALE_TOLERANCE = 0.20
-DURATION = int(os.environ.get("BENCH_DURATION", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+DURATION = int(os.environ.get("BENCH_DURATION", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 #: Browsers always ask for compression, so the benchmark does too.
 HEADERS = {"Accept-Encoding": "br, gzip"}
@@ -290,11 +296,32 @@ def build(database_url: str, products: int) -> dict[str, str]:
     return slugs
 
 
-def row(target: Target, figure: Figure, ceiling: Figure, bare: Figure) -> str:
-    """One target's line: its figures, each ceiling's rate and ratio, and the goal's verdict
-    (a ratio goal is held against the bare ceiling)."""
-    ratio = figure.requests_per_second / ceiling.requests_per_second
-    bare_ratio = figure.requests_per_second / bare.requests_per_second
+@dataclass(frozen=True)
+class Turns:
+    """A target measured in turns with both ceilings: bare, in-shop, target, bare, in-shop,
+    target, …, bare. Each round's ratio is to the measurements beside it in time (the bare
+    ceiling's before and after it, averaged; the in-shop ceiling's just before it)."""
+
+    bare: list[Figure]  # one more than the rounds
+    ceiling: list[Figure]
+    target: list[Figure]
+
+    def bare_ratios(self) -> list[float]:
+        return [t.requests_per_second / ((b.requests_per_second + after.requests_per_second) / 2)
+                for t, b, after in zip(self.target, self.bare, self.bare[1:], strict=False)]
+
+    def ceiling_ratios(self) -> list[float]:
+        return [t.requests_per_second / c.requests_per_second
+                for t, c in zip(self.target, self.ceiling, strict=True)]
+
+
+def row(target: Target, turns: Turns) -> str:
+    """One target's line: its figures, each ceiling's rate and median ratio (and the bare
+    ratio's range over the rounds), and the goal's verdict (held against the bare ceiling)."""
+    figure, ceiling, bare = combine(turns.target), combine(turns.ceiling), combine(turns.bare)
+    ratio = statistics.median(turns.ceiling_ratios())
+    bare_ratios = turns.bare_ratios()
+    bare_ratio = statistics.median(bare_ratios)
     if target.p50_goal_ms is not None:
         met = figure.p50_ms <= target.p50_goal_ms
         verdict = f"goal p50 ≤ {target.p50_goal_ms:.0f} ms {'ok' if met else 'MISSED'}"
@@ -302,9 +329,10 @@ def row(target: Target, figure: Figure, ceiling: Figure, bare: Figure) -> str:
         verdict = f"goal ≥ {target.goal:.2f} {'ok' if bare_ratio >= target.goal else 'MISSED'}"
     bad = figure.bad_responses + ceiling.bad_responses + bare.bad_responses
     warning = f"  ({bad} failed requests!)" if bad else ""
+    spread = f"{min(bare_ratios):.2f}–{max(bare_ratios):.2f}"
     return (f"  {target.name:<14} {figure.requests_per_second:8.0f} {figure.p50_ms:8.1f} "
             f"{figure.p99_ms:8.1f}   {ceiling.requests_per_second:8.0f} {ratio:5.2f}   "
-            f"{bare.requests_per_second:8.0f} {bare_ratio:5.2f}  {verdict}{warning}")
+            f"{bare.requests_per_second:8.0f} {bare_ratio:5.2f} {spread:>9}  {verdict}{warning}")
 
 
 def chat_row(server: Server, measure) -> dict:
@@ -358,9 +386,9 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
         print(f"\n{name}, {MAIN_SIZE:,} products: gunicorn {workers} "
               f"workers, wrk 1 thread {CONNECTIONS} connections, {DURATION} s per measurement")
         print(f"  {'':<14} {'':>8} {'':>8} {'':>8}   {'in-shop ceiling':>14}   "
-              f"{'bare ceiling':>14}")
+              f"{'bare ceiling':>24}")
         print(f"  {'target':<14} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}   {'req/s':>8} "
-              f"{'ratio':>5}   {'req/s':>8} {'ratio':>5}")
+              f"{'ratio':>5}   {'req/s':>8} {'ratio':>5} {'rounds':>9}")
         for target in BENCH_TARGETS:
             url = target.url(main.url, **slugs[MAIN_SIZE])
             if not (url and answers(target, url, target.body(**slugs[MAIN_SIZE]),
@@ -369,16 +397,20 @@ def bench_backend(name: str, urls: dict[int, str], binary: str, work: Path) -> d
                 results["targets"][target.name] = None
                 continue
             # The ceilings and the target are measured in turns, so the machine's load (others
-            # may share it) weighs on every figure of a ratio alike.
-            turns = [(measure(CEILING, main, MAIN_SIZE), measure(BARE, bare, MAIN_SIZE),
-                      measure(target, main, MAIN_SIZE)) for _ in range(ROUNDS)]
-            ceiling, bare_ceiling, figure = (combine(t[k] for t in turns) for k in range(3))
-            print(row(target, figure, ceiling, bare_ceiling))
+            # may share it) and its drift weigh on each round's figures alike.
+            turns = Turns([measure(BARE, bare, MAIN_SIZE)], [], [])
+            for _ in range(ROUNDS):
+                turns.ceiling.append(measure(CEILING, main, MAIN_SIZE))
+                turns.target.append(measure(target, main, MAIN_SIZE))
+                turns.bare.append(measure(BARE, bare, MAIN_SIZE))
+            print(row(target, turns))
+            figure = combine(turns.target)
             results["targets"][target.name] = {
-                "figure": asdict(figure), "ceiling": asdict(ceiling),
-                "ratio": figure.requests_per_second / ceiling.requests_per_second,
-                "bare_ceiling": asdict(bare_ceiling),
-                "bare_ratio": figure.requests_per_second / bare_ceiling.requests_per_second,
+                "figure": asdict(figure), "ceiling": asdict(combine(turns.ceiling)),
+                "ratio": statistics.median(turns.ceiling_ratios()),
+                "bare_ceiling": asdict(combine(turns.bare)),
+                "bare_ratio": statistics.median(turns.bare_ratios()),
+                "bare_ratio_rounds": turns.bare_ratios(),
                 "goal": target.goal, "p50_goal_ms": target.p50_goal_ms,
             }
 
