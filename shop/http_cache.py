@@ -252,7 +252,7 @@ class GzipParts:
     def compress(self, values: Sequence[bytes], body: bytes) -> bytes:
         """The gzip of `body`, which is the fixed parts with `values` between them."""
         out = [self.HEADER]
-        for deflated, value in zip(self.deflated, values, strict=False):
+        for deflated, value in zip(self.deflated[:-1], values, strict=True):
             # A stored block: BFINAL 0 and BTYPE 00 padded to a byte, LEN, NLEN, the bytes.
             out += (deflated, struct.pack("<BHH", 0, len(value), len(value) ^ 0xFFFF), value)
         out += (self.deflated[-1], struct.pack("<II", zlib.crc32(body), len(body) & 0xFFFFFFFF))

@@ -83,8 +83,8 @@ def sole_json_handler(logger: logging.Logger) -> logging.StreamHandler | None:
 def write_access_line(handler: logging.StreamHandler, method: str, path: str, status: int,
                       fields: dict) -> bool:
     """Write the access line JSONFormatter would make of the record, straight to the
-    handler's stream: a quarter of the time of a LogRecord's trip through `logging`
-    (bench.profile). False if it could not, and the caller logs the usual way."""
+    handler's stream: a third of the time of a LogRecord's trip through `logging` (8.5
+    against 26 µs here). False if it could not, and the caller logs the usual way."""
     line = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "level": "info",
