@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.expression import Executable
 
 
@@ -40,7 +39,7 @@ class _Compiled:
 
 class DriverStatement:
     """A Core statement with rows (a SELECT, or a DML statement with RETURNING) or without,
-    run on the session's DBAPI connection: `first()` answers its first row, with attribute
+    run on a Connection's DBAPI connection: `first()` answers its first row, with attribute
     access by column name like a Core Row, or None."""
 
     def __init__(self, statement: Executable, column_keys: Sequence[str] | None = None) -> None:
@@ -71,9 +70,9 @@ class DriverStatement:
         order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
         return _Compiled(str(compiled), order, bind, carried, row, results)
 
-    def first(self, session: Session, parameters: Mapping[str, Any]) -> Any:
-        """Run the statement in the session's transaction; its first row, or None."""
-        connection = session.connection()
+    def first(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:
+        """Run the statement on `connection` (a session's: `session.connection()`), in its
+        transaction; its first row, or None."""
         compiled = self._for(connection.dialect)
         values = {name: (compiled.bind[name](value) if name in compiled.bind else value)
                   for name, value in (compiled.carried | parameters).items()}

@@ -29,9 +29,10 @@ def _token_from_cookie() -> str | None:
 
 
 def current_basket() -> Basket | None:
-    """This visitor's basket, or None before the first thing goes in (looked up once a request)."""
+    """This visitor's basket, or None before the first thing goes in (looked up once a
+    request): the one this request changed or made, else the cookie's."""
     if "basket" not in g:
-        g.basket = find_basket(_token_from_cookie(), now())
+        g.basket = find_basket(g.get("basket_cookie") or _token_from_cookie(), now())
     return g.basket
 
 
@@ -46,7 +47,10 @@ def current_priced_basket() -> PricedBasket:
 def remember_basket(change: LineChange) -> None:
     """Make the changed basket this visitor's, and renew the cookie's 30 days when the
     response goes out."""
-    g.basket = change.basket
+    if change.loaded is None:  # made by this request: found by its token if asked
+        g.pop("basket", None)
+    else:
+        g.basket = change.loaded
     g.priced_basket = change.priced
     g.basket_cookie = change.token
 

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 
 from flask import current_app
 from sqlalchemy import (
@@ -23,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload
 
 from shop.discounts.service import Offer, offer_for
 from shop.domain.basket import (
@@ -106,12 +106,21 @@ class LineChange:
     whole basket as it now stands, priced before the change committed (committing expires
     what the session loaded, and reading it all again would cost another round of queries)."""
 
-    basket: Basket
+    #: The basket as the change found it; None when the change made it (a first add makes no
+    #: entity, as nothing in its request reads one: `basket` loads it if something does).
+    loaded: Basket | None
     token: str
     slug: str
     name: str
     quantity: int
     priced: PricedBasket
+
+    @cached_property
+    def basket(self) -> Basket:
+        """The changed basket (loaded by its token when the change made it)."""
+        if self.loaded is not None:
+            return self.loaded
+        return db.session.scalar(select(Basket).where(Basket.token == self.token))
 
 
 def find_basket(token: str | None, now: datetime) -> Basket | None:
@@ -154,8 +163,8 @@ def add_item(
         # A basket this add makes holds just this line: nothing to read back. On PostgreSQL
         # it is one statement, so no BEGIN and COMMIT: one round trip in all.
         with each_statement_commits(), transaction():
-            product, basket = _new_basket(slug, quantity, now)
-            return LineChange(basket, basket.token, product.slug, product.name, quantity,
+            product, token = _new_basket(slug, quantity, now)
+            return LineChange(None, token, product.slug, product.name, quantity,
                               price_lines([(product, quantity)], rule))
     product, limit = _product_to_add(slug, quantity)
     with transaction():
@@ -189,30 +198,27 @@ def _addable(product: Row | None, slug: str, quantity: int) -> int:
     return limit
 
 
-def _new_basket(slug: str, quantity: int, now: datetime) -> tuple[Row, Basket]:
+def _new_basket(slug: str, quantity: int, now: datetime) -> tuple[Row, str]:
     """A new basket with a fresh token holding `quantity` of the product `slug` (refused as
-    _addable refuses), and that product's row. Core statements on the driver's cursor: the
-    ORM's flush or bulk INSERT cost a third of a first add, and the Session's execution of
-    the Core statements another sixth. On PostgreSQL, one statement, atomic by itself, reads
-    the product and writes both rows (_FIRST_ADD). The Basket returned is in the session as
-    if loaded, its lines loading on first use."""
+    _addable refuses): that product's row and the basket's token. Core statements on the
+    driver's cursor: the ORM's flush or bulk INSERT cost a third of a first add, and the
+    Session's execution of the Core statements another sixth. On PostgreSQL, one statement,
+    atomic by itself, reads the product and writes both rows (_FIRST_ADD). No Basket entity
+    is made: nothing reads it in the request that makes it (shop.basket.cookie finds it by
+    its token if something does)."""
     values = {"token": secrets.token_urlsafe(32), "created_at": now, "updated_at": now}
-    session = db.session()
-    if session.get_bind().dialect.name == "postgresql":
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
         params = values | {"slug": slug, "quantity": quantity}
-        product = _FIRST_ADD_ON_DRIVER.first(session, params)
+        product = _FIRST_ADD_ON_DRIVER.first(connection, params)
         _addable(product, slug, quantity)
-        basket_id = product.basket_id
     else:
-        product = _PRODUCT_ON_DRIVER.first(session, {"slug": slug})
+        product = _PRODUCT_ON_DRIVER.first(connection, {"slug": slug})
         _addable(product, slug, quantity)
-        basket_id = _INSERT_BASKET_ON_DRIVER.first(session, values).id
+        basket_id = _INSERT_BASKET_ON_DRIVER.first(connection, values).id
         _INSERT_LINE_ON_DRIVER.first(
-            session, {"basket_id": basket_id, "product_id": product.id, "quantity": quantity})
-    basket = Basket(id=basket_id, discount_code=None, **values)
-    make_transient_to_detached(basket)
-    db.session.add(basket)
-    return product, basket
+            connection, {"basket_id": basket_id, "product_id": product.id, "quantity": quantity})
+    return product, values["token"]
 
 
 def _upsert_line(basket_id: int, product_id: int, quantity: int, limit: int) -> int | None:

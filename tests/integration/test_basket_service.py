@@ -122,3 +122,23 @@ def test_purge_baskets_deletes_only_baskets_untouched_for_thirty_days_with_their
         assert [line.product.slug for line in db.session.scalars(select(BasketLine))] == [
             "kefir-recipe-book"]
         assert find_basket(stale, NOW) is None and find_basket(kept, NOW) is not None
+
+
+def test_a_basket_made_by_a_first_add_is_loaded_by_its_token_only_when_asked_for(app: Flask):
+    with app.app_context():
+        change = add_item(None, "live-milk-kefir-grains", 2, NOW, RULE)
+        assert change.loaded is None
+        basket = change.basket
+        assert basket.token == change.token
+        assert [(line.product.slug, line.quantity) for line in basket.lines] == [
+            ("live-milk-kefir-grains", 2)]
+
+
+def test_after_a_first_add_the_requests_basket_is_the_new_one_not_the_cookies(app: Flask):
+    from shop.basket.cookie import current_basket, remember_basket
+
+    with app.test_request_context("/basket/items", method="POST"):
+        assert current_basket() is None
+        change = add_item(None, "live-milk-kefir-grains", 1, NOW, RULE)
+        remember_basket(change)
+        assert current_basket().token == change.token
