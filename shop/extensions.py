@@ -7,6 +7,7 @@ from functools import wraps
 from weakref import WeakKeyDictionary
 
 from flask import Flask, has_request_context, request
+from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -167,33 +168,56 @@ if not hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry"):  # a limits th
 
 
 def init_limiter(app: Flask) -> None:
-    """Bind Flask-Limiter, with its three per-request hooks skipping the storefront's reading
-    pages.
+    """Bind Flask-Limiter and the API's budget (shop.api_budget), with Flask-Limiter's three
+    per-request hooks run only where it has work.
 
-    Limits are declared on the API, the chat and the sign-in forms, never on these pages, yet
-    the limiter would resolve and scan limits before and after every page view, and make and
-    clear its per-request state at the end (8 % of a page under gunicorn, py-spy); a request
-    filter still pays for most of that. Its hooks are found by their owner, and a version of
-    Flask-Limiter that registers them differently stops the app at start-up.
+    Its limits are the ones decorated on views (checkout, the chat, sign-in): each decorator
+    checks its own as its view is called, so the before-request hook has nothing to check on
+    the storefront's reading pages or on the API (whose budget is checked by its own hook),
+    and the after-request and teardown hooks nothing to do unless a limit was checked in the
+    request (Flask-Limiter keeps that state on the request context). Yet each would resolve
+    and scan limits, or make and clear that state, on every request: 8 % of a page under
+    gunicorn (py-spy), 13 % of a first basket add. Its hooks are found by their owner, and a
+    version of Flask-Limiter that registers them differently stops the app at start-up.
     """
+    from shop import api_budget
+
     limiter.init_app(app)
     wrapped = 0
-    for hooks in (app.before_request_funcs[None], app.after_request_funcs[None],
-                  app.teardown_request_funcs[None]):
+    for hooks, skip in ((app.before_request_funcs[None], _nothing_to_check),
+                        (app.after_request_funcs[None], _no_limit_checked),
+                        (app.teardown_request_funcs[None], _no_limit_checked)):
         for index, hook in enumerate(hooks):
             owner = getattr(hook, "__self__", None) or next(iter(getattr(hook, "args", ())), None)
             if owner is limiter:
-                hooks[index] = _unless_reading(hook)
+                hooks[index] = _unless(skip, hook)
                 wrapped += 1
     if limiter.enabled and wrapped != 3:
         raise RuntimeError(f"expected Flask-Limiter's three request hooks, found {wrapped}")
+    api_budget.init_app(app, limiter)
 
 
-def _unless_reading(hook: Callable) -> Callable:
+def _nothing_to_check() -> bool:
+    from shop.api_budget import BLUEPRINTS
+
+    return _reading_request() or request.blueprint in BLUEPRINTS
+
+
+def _no_limit_checked() -> bool:
+    return not hasattr(request_ctx, LIMITER_STATE)
+
+
+#: Where Flask-Limiter keeps a request's state, on the request context (flask_limiter's
+#: Limiter.context); if it moved, the Retry-After of a limited page would go missing
+#: (tests/integration/test_error_pages.py).
+LIMITER_STATE = "_limiter_request_context"
+
+
+def _unless(skip: Callable[[], bool], hook: Callable) -> Callable:
     @wraps(hook)
-    def skip_reading_pages(*args):
-        if _reading_request():
+    def unless_nothing_to_do(*args):
+        if skip():
             return args[0] if args else None  # an after-request hook hands the response on
         return hook(*args)
 
-    return skip_reading_pages
+    return unless_nothing_to_do

@@ -7,21 +7,12 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask
 from sqlalchemy.exc import SQLAlchemyError
 
-from shop.extensions import limiter
-
 bp = Blueprint("accounts", __name__)
-#: The account calls of /api/v1 (SPEC §2), on the API's shared per-address budget.
+#: The account calls of /api/v1 (SPEC §2), on the API's per-address budget (shop.api_budget).
 api_bp = Blueprint("accounts_api", __name__)
-
-
-def _api_rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
-
-
-limiter.shared_limit(_api_rate_limit, scope="api")(api_bp)
 
 #: Sign-in budgets (shop.accounts.limits), in Flask-Limiter's notation.
 SETTINGS = {

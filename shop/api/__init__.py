@@ -1,20 +1,10 @@
 """The JSON API under /api/v1."""
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
-from shop.extensions import limiter
-
+# One budget per client address for the whole API (shop.api_budget): 429 as problem+json
+# with Retry-After over it.
 bp = Blueprint("api", __name__)
-
-
-def _api_rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
-
-
-# One budget per client address for the whole API, counted in Redis when REDIS_URL is set,
-# so every app server behind the load balancer draws on the same budget. Over it: 429 as
-# problem+json (shop.errors) with Retry-After.
-limiter.shared_limit(_api_rate_limit, scope="api")(bp)
 
 from shop.api import (  # noqa: E402,F401  (views register on bp)
     admin,

@@ -6,20 +6,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from shop.extensions import limiter
-
 bp = Blueprint("support", __name__)
 api_bp = Blueprint("chat_api", __name__)
 admin_api_bp = Blueprint("chat_admin_api", __name__)
 
-
-def _api_rate_limit() -> str:
-    return current_app.config["API_RATE_LIMIT"]
-
-
-# The chat's API draws on the same per-address budget as the rest of /api/v1.
-for _blueprint in (api_bp, admin_api_bp):
-    limiter.shared_limit(_api_rate_limit, scope="api")(_blueprint)
+# The chat's APIs draw on the same per-address budget as the rest of /api/v1 (shop.api_budget).
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import sys
+import time
 
 import pytest
 from flask import Flask
@@ -177,6 +178,27 @@ def test_api_over_its_rate_limit_answers_429_problem_json_with_retry_after(app: 
     assert refused.mimetype == "application/problem+json"
     assert refused.get_json()["status"] == 429
     assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_every_api_answer_says_how_much_of_its_callers_budget_is_left(app: Flask):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    client = app.test_client()
+    answers = [client.get("/api/v1/chat/status") for _ in range(4)]
+    assert [a.headers["X-RateLimit-Limit"] for a in answers] == ["3"] * 4
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert int(answers[0].headers["X-RateLimit-Reset"]) > time.time()
+    assert answers[-1].status_code == 429
+
+
+def test_a_call_with_a_limit_of_its_own_spends_one_from_the_api_budget_too(app: Flask):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    app.config["CHAT_NEW_CONVERSATIONS_PER_ADDRESS"] = "10 per hour"
+    client = app.test_client()
+    started = [client.post("/api/v1/chat/conversations", json={"message": "hi"}).status_code
+               for _ in range(2)]
+    assert started == [201, 201]
+    assert client.get("/api/v1/chat/status").status_code == 200
+    assert client.get("/api/v1/chat/status").status_code == 429
 
 
 def test_pages_do_not_count_against_the_api_rate_limit(app: Flask):
