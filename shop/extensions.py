@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, registry
 
+from shop import api_budget
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -180,8 +182,9 @@ def init_limiter(app: Flask) -> None:
     gunicorn (py-spy), 13 % of a first basket add. Its hooks are found by their owner, and a
     version of Flask-Limiter that registers them differently stops the app at start-up.
     """
-    from shop import api_budget
-
+    # First, so that its after-request hook runs after Flask-Limiter's (Flask runs them in
+    # reverse), and a decorated limit's headers, when there are some, are the ones sent.
+    api_budget.init_app(app, limiter)
     limiter.init_app(app)
     wrapped = 0
     for hooks, skip in ((app.before_request_funcs[None], _nothing_to_check),
@@ -194,13 +197,10 @@ def init_limiter(app: Flask) -> None:
                 wrapped += 1
     if limiter.enabled and wrapped != 3:
         raise RuntimeError(f"expected Flask-Limiter's three request hooks, found {wrapped}")
-    api_budget.init_app(app, limiter)
 
 
 def _nothing_to_check() -> bool:
-    from shop.api_budget import BLUEPRINTS
-
-    return _reading_request() or request.blueprint in BLUEPRINTS
+    return _reading_request() or request.blueprint in api_budget.BLUEPRINTS
 
 
 def _no_limit_checked() -> bool:

@@ -194,9 +194,11 @@ def test_a_call_with_a_limit_of_its_own_spends_one_from_the_api_budget_too(app: 
     app.config["API_RATE_LIMIT"] = "3 per minute"
     app.config["CHAT_NEW_CONVERSATIONS_PER_ADDRESS"] = "10 per hour"
     client = app.test_client()
-    started = [client.post("/api/v1/chat/conversations", json={"message": "hi"}).status_code
+    started = [client.post("/api/v1/chat/conversations", json={"message": "hi"})
                for _ in range(2)]
-    assert started == [201, 201]
+    assert [answer.status_code for answer in started] == [201, 201]
+    # Its headers are its own limit's, once: not the budget's beside them.
+    assert started[1].headers.getlist("X-RateLimit-Limit") == ["10"]
     assert client.get("/api/v1/chat/status").status_code == 200
     assert client.get("/api/v1/chat/status").status_code == 429
 
