@@ -203,6 +203,14 @@ def test_a_call_with_a_limit_of_its_own_spends_one_from_the_api_budget_too(app: 
     assert client.get("/api/v1/chat/status").status_code == 429
 
 
+def test_every_route_of_the_api_draws_on_its_budget(app: Flask):
+    from shop.api_budget import BLUEPRINTS
+
+    api = {rule.endpoint.rpartition(".")[0] for rule in app.url_map.iter_rules()
+           if rule.rule.startswith("/api/")}
+    assert api == BLUEPRINTS
+
+
 def test_pages_do_not_count_against_the_api_rate_limit(app: Flask):
     app.config["API_RATE_LIMIT"] = "2 per minute"
     client = app.test_client()
