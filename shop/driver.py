@@ -62,9 +62,7 @@ class DriverStatement:
                 bind[name] = processor
             if not parameter.required:
                 carried[name] = parameter.effective_value
-        columns = list(getattr(self.statement, "selected_columns", None) or ())
-        if not columns and getattr(self.statement, "_returning", None):
-            columns = list(self.statement.exported_columns)
+        columns = list(self.statement.exported_columns)  # a SELECT's, or its RETURNING's
         row = namedtuple("Row", [c.key for c in columns]) if columns else None
         results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
         order = tuple(compiled.positiontup) if compiled.positiontup is not None else None
