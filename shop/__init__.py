@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -11,9 +13,35 @@ from shop import config as settings
 ROOT = settings.ROOT
 
 
+class ShopFlask(Flask):
+    """Flask, answering `ensure_sync` once per function.
+
+    Flask asks it of every hook and view on every request (16 a page), and each answer
+    inspects the function for a coroutine; the shop's hooks and views never change after
+    start-up, so the answer is kept (`ensure_sync` is Flask's documented override point).
+    """
+
+    _SYNC_LIMIT = 1024  # a bound, in case something registers functions per request
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable, Callable] = {}
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        try:
+            return self._sync[func]
+        except KeyError:
+            answer = self._sync[func] = super().ensure_sync(func)
+            if len(self._sync) > self._SYNC_LIMIT:
+                self._sync.clear()
+            return answer
+        except TypeError:  # unhashable
+            return super().ensure_sync(func)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI and error handlers."""
-    app = Flask(
+    app = ShopFlask(
         __name__,
         instance_path=str(settings.INSTANCE),
         template_folder=str(ROOT / "templates"),

@@ -217,3 +217,16 @@ def test_pages_do_not_count_against_the_api_rate_limit(app: Flask):
     for _ in range(5):
         assert client.get("/blog/").status_code == 200
     assert client.get("/api/v1/chat/status").status_code == 200
+
+
+def test_flask_is_asked_once_how_to_call_each_hook_and_view(app: Flask, monkeypatch):
+    asked = []
+    real = Flask.ensure_sync
+    monkeypatch.setattr(Flask, "ensure_sync", lambda self, func: asked.append(func) or real(
+        self, func))
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/healthz").status_code == 200
+    assert asked and len(asked) == len(set(asked))  # each function once, not once a request
+    view = app.view_functions["health.healthz"]
+    assert app.ensure_sync(view) is view
