@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import lru_cache
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, current_app, g, request, session
 
 from shop.http_cache import signing_serializer
 from shop.page_cache import TOKEN, capturing
@@ -68,18 +70,46 @@ def _sign_new_token() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Add the headers; a view may widen the CSP by setting its own header first."""
+    """Add the headers; a view may widen the CSP by setting its own header first.
+
+    With CHAT_STREAM_PORT (make run), chat streams come from that port of the host a page
+    was served from, so every policy lets pages connect there too.
+    """
     app.jinja_env.globals["csrf_token"] = stable_csrf_token
     headers = dict(HEADERS)
     if app.config["SHOP_ENV"] == "production":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     by_name = [(name.lower(), name, value) for name, value in headers.items()]
 
+    @lru_cache(maxsize=64)
+    def by_name_for(scheme: str, host: str, port: int) -> list[tuple[str, str, str]]:
+        """The headers with the CSP that lets a page from `host` reach the stream port."""
+        return [(lower, name, with_stream_origin(value, scheme, host, port)
+                 if lower == "content-security-policy" else value)
+                for lower, name, value in by_name]
+
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         # One look at the headers already set rather than a search per header: this runs on
         # every response, and Werkzeug's headers are a list searched from the start each time.
         present = {name.lower() for name, _ in response.headers}
-        response.headers.extend([(name, value) for lower, name, value in by_name
+        stream_port = app.config.get("CHAT_STREAM_PORT")  # set by the chat's settings
+        wanted = by_name_for(request.scheme, request.host, stream_port) if stream_port \
+            else by_name
+        response.headers.extend([(name, value) for lower, name, value in wanted
                                  if lower not in present])
+        if stream_port and "content-security-policy" in present:  # the view's own policy
+            response.headers["Content-Security-Policy"] = with_stream_origin(
+                response.headers["Content-Security-Policy"], request.scheme, request.host,
+                stream_port)
         return response
+
+
+@lru_cache(maxsize=64)
+def with_stream_origin(policy: str, scheme: str, host: str, port: int) -> str:
+    """`policy` letting pages connect to `port` on the host they were served from."""
+    hostname = urlsplit(f"//{host}").hostname or "127.0.0.1"
+    if ":" in hostname:
+        hostname = f"[{hostname}]"
+    origin = f"{scheme}://{hostname}:{port}"
+    return policy.replace("connect-src 'self'", f"connect-src 'self' {origin}", 1)

@@ -18,6 +18,26 @@ def test_every_response_carries_the_security_headers(client: FlaskClient, path):
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+def test_with_a_stream_port_every_policy_lets_pages_reach_it_on_their_own_host(app: Flask):
+    app.config["CHAT_STREAM_PORT"] = 5999
+    app.add_url_rule("/own-policy", "own_policy", lambda: (
+        "", 200, {"Content-Security-Policy": "connect-src 'self'; script-src 'self' x.test"}))
+    client = app.test_client()
+    shop = client.get("/", base_url="http://shop.test:5000").headers["Content-Security-Policy"]
+    assert "connect-src 'self' http://shop.test:5999;" in shop
+    assert "frame-ancestors 'none'" in shop
+    other = client.get("/", base_url="https://[::1]").headers["Content-Security-Policy"]
+    assert "connect-src 'self' https://[::1]:5999;" in other
+    own = client.get("/own-policy", base_url="http://shop.test").headers.get_all(
+        "Content-Security-Policy")
+    assert own == ["connect-src 'self' http://shop.test:5999; script-src 'self' x.test"]
+
+
+def test_without_a_stream_port_pages_connect_only_to_their_own_origin(client: FlaskClient):
+    csp = client.get("/").headers["Content-Security-Policy"]
+    assert "connect-src 'self';" in csp
+
+
 def test_session_cookies_are_httponly_and_samesite(app: Flask):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
