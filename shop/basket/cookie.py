@@ -32,7 +32,8 @@ def current_basket() -> Basket | None:
     """This visitor's basket, or None before the first thing goes in (looked up once a
     request): the one this request changed or made, else the cookie's."""
     if "basket" not in g:
-        g.basket = find_basket(g.get("basket_cookie") or _token_from_cookie(), now())
+        token = g.get("basket_cookie") or _token_from_cookie()
+        g.basket = find_basket(token, now()) if token else None
     return g.basket
 
 

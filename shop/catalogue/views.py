@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Any
 
@@ -79,15 +79,15 @@ def product(slug: str):
     day = at.astimezone(LONDON).date()  # the cut-off's offset changes with the clocks
     # Scheme, host and script root: the head's absolute URLs (request.host_url is the same
     # text, but builds a whole URL to give it).
-    key = repr((item, request.scheme, request.host, request.root_path, day,
-                current_app.config["DELIVERY_RULE"]))
+    key = (item, request.scheme, request.host, request.root_path, day,
+           current_app.config["DELIVERY_RULE"])
     estimate = delivery_estimate(at)
     basket = current_priced_basket()
     return render_page(
         "catalogue/product.html",
         now=at,
         vary=(estimate_label(at, estimate),),
-        made_from=f"{key} {basket!r} {estimate!r}",  # the head is made from the key's parts
+        made_from=(key, basket, estimate),  # the head is made from the key's parts
         product=item,
         basket=basket,
         estimate=estimate,
@@ -110,7 +110,7 @@ def _product_head(item: ProductDetails, at: datetime) -> dict:
     return {"canonical": url, "json_ld": [script_json(data), script_json(crumbs)]}
 
 
-def remember_here(key: str, build: Callable[[], Any]) -> Any:
+def remember_here(key: Hashable, build: Callable[[], Any]) -> Any:
     """What `build` makes of values that `key` names in full, kept in this process for an
     hour: the JSON-LD of a page costs more to build than the rest of the page."""
     cache = current_app.extensions.setdefault("shop_json_ld", LocalCache())
