@@ -33,11 +33,13 @@ from shop.web import delivery_estimate, now
 @bp.get("/")
 def index():
     """Home page: the promises, featured products, the latest blog post and who we are."""
-    return render_page(
-        "catalogue/index.html", products=featured_products(), post=latest_teaser(),
-        organization=remember_here(f"organization {request.host_url}",
-                                   lambda: script_json(organization_jsonld())),
-    )
+    products, post = featured_products(), latest_teaser()
+    # Its absolute URLs are made from the scheme, host and script root.
+    organization = remember_here(("organization", request.scheme, request.host,
+                                  request.root_path),
+                                 lambda: script_json(organization_jsonld()))
+    return render_page("catalogue/index.html", made_from=(tuple(products), post, organization),
+                       products=products, post=post, organization=organization)
 
 
 @bp.get("/products/")
