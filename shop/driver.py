@@ -69,8 +69,8 @@ class DriverStatement:
         return _Compiled(str(compiled), order, bind, carried, row, results)
 
     def first(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:
-        """Run the statement on `connection` (a session's: `session.connection()`), in its
-        transaction; its first row, or None."""
+        """Run the statement on `connection` (a session's, `session.connection()`, or one of
+        its own), in its transaction if it has one; its first row, or None."""
         compiled = self._for(connection.dialect)
         values = {name: (compiled.bind[name](value) if name in compiled.bind else value)
                   for name, value in (compiled.carried | parameters).items()}

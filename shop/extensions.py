@@ -60,8 +60,14 @@ class Base(DeclarativeBase):
 #: Blueprints whose GET and HEAD requests only ever read.
 READING_BLUEPRINTS = frozenset({"catalogue", "blog", "seo", "pages"})
 _autocommit: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
-#: A session.info flag: its statements run outside a transaction (shop.transaction).
-EACH_STATEMENT_COMMITS = "shop_each_statement_commits"
+
+
+def autocommit(engine: Engine) -> Engine:
+    """`engine` with each statement committing alone (its connections outside a transaction),
+    sharing its pool; made once per engine."""
+    if engine not in _autocommit:
+        _autocommit[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return _autocommit[engine]
 
 
 class ShopSession(Session):
@@ -71,17 +77,14 @@ class ShopSession(Session):
     two round trips cost the server more than the query itself. Each statement still sees the
     data committed when it starts, which is all READ COMMITTED (PostgreSQL's default) ever
     promised a transaction's statements; everything else, and every write, runs in a
-    transaction as before, except in `shop.transaction.each_statement_commits()`.
+    transaction as before.
     """
 
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
         # SQLite's driver opens a transaction only to write, so reads are outside one already.
-        outside = self.info.get(EACH_STATEMENT_COMMITS) or _reading_request()
-        if outside and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
-            if bind not in _autocommit:
-                _autocommit[bind] = bind.execution_options(isolation_level="AUTOCOMMIT")
-            return _autocommit[bind]
+        if _reading_request() and isinstance(bind, Engine) and bind.dialect.name != "sqlite":
+            return autocommit(bind)
         return bind
 
 

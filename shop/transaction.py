@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shop.extensions import EACH_STATEMENT_COMMITS, db
+from sqlalchemy import Connection
+
+from shop.extensions import autocommit, db
 
 
 @contextmanager
@@ -25,15 +27,14 @@ def transaction() -> Iterator[None]:
 
 
 @contextmanager
-def each_statement_commits() -> Iterator[None]:
-    """On PostgreSQL, run the block's statements outside a transaction, each committing alone.
+def each_statement_commits() -> Iterator[Connection]:
+    """A connection of its own, outside the session and any transaction: on PostgreSQL each
+    statement commits alone.
 
     Only for a block that writes in one statement, which is atomic by itself: it saves the
-    BEGIN and COMMIT round trips around it. SQLite is left as it is (its driver begins a
-    transaction only to write, and then it is needed: there the block may write twice).
+    BEGIN and COMMIT round trips around it, and the Session's transaction bookkeeping (a
+    sixth of a first basket add's CPU). Not for SQLite, whose driver begins a transaction
+    only to write, and then it is needed.
     """
-    db.session.info[EACH_STATEMENT_COMMITS] = True
-    try:
-        yield
-    finally:
-        db.session.info.pop(EACH_STATEMENT_COMMITS, None)
+    with autocommit(db.engine).connect() as connection:
+        yield connection

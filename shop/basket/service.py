@@ -162,10 +162,9 @@ def add_item(
     if basket is None:
         # A basket this add makes holds just this line: nothing to read back. On PostgreSQL
         # it is one statement, so no BEGIN and COMMIT: one round trip in all.
-        with each_statement_commits(), transaction():
-            product, token = _new_basket(slug, quantity, now)
-            return LineChange(None, token, product.slug, product.name, quantity,
-                              price_lines([(product, quantity)], rule))
+        product, token = _new_basket(slug, quantity, now)
+        return LineChange(None, token, product.slug, product.name, quantity,
+                          price_lines([(product, quantity)], rule))
     product, limit = _product_to_add(slug, quantity)
     with transaction():
         basket.updated_at = now
@@ -207,12 +206,14 @@ def _new_basket(slug: str, quantity: int, now: datetime) -> tuple[Row, str]:
     is made: nothing reads it in the request that makes it (shop.basket.cookie finds it by
     its token if something does)."""
     values = {"token": secrets.token_urlsafe(32), "created_at": now, "updated_at": now}
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        params = values | {"slug": slug, "quantity": quantity}
-        product = _FIRST_ADD_ON_DRIVER.first(connection, params)
-        _addable(product, slug, quantity)
-    else:
+    if db.engine.dialect.name == "postgresql":
+        with each_statement_commits() as connection:
+            product = _FIRST_ADD_ON_DRIVER.first(
+                connection, values | {"slug": slug, "quantity": quantity})
+        _addable(product, slug, quantity)  # a refused add wrote nothing (see _FIRST_ADD)
+        return product, values["token"]
+    with transaction():
+        connection = db.session.connection()
         product = _PRODUCT_ON_DRIVER.first(connection, {"slug": slug})
         _addable(product, slug, quantity)
         basket_id = _INSERT_BASKET_ON_DRIVER.first(connection, values).id
