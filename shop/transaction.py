@@ -38,3 +38,12 @@ def each_statement_commits() -> Iterator[Connection]:
     """
     with autocommit(db.engine).connect() as connection:
         yield connection
+
+
+@contextmanager
+def a_transaction_of_its_own() -> Iterator[Connection]:
+    """A connection of its own, apart from the session, in a transaction committed when the
+    block ends or rolled back if it raised: for a few Core statements that need nothing the
+    session holds, without the Session's transaction bookkeeping."""
+    with db.engine.begin() as connection:
+        yield connection
