@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
@@ -22,6 +22,7 @@ MAX_PER_PAGE = 100
 #: Featured first, then by name: the order of shop.models' ix_products_listing index.
 LISTING_ORDER = (Product.featured.desc(), Product.name, Product.id)
 MAX_QUERY_LENGTH = 200
+T = TypeVar("T", bound=tuple)
 NUL = "\x00"
 
 
@@ -111,9 +112,8 @@ def parse_positive(value: str | None, name: str, default: int, maximum: int) -> 
     return number
 
 
-@dataclass(frozen=True)
-class CategoryLink:
-    """What the catalogue's category navigation shows of a category."""
+class CategoryLink(NamedTuple):
+    """What the catalogue's category navigation shows of a category, plain enough to share."""
 
     id: int
     slug: str
@@ -153,12 +153,8 @@ def statements() -> Statements:
 
 def categories() -> list[CategoryLink]:
     """All categories in display order, shared for a little while (CATALOGUE_CACHE_TTL)."""
-    rows = remember(
-        "categories",
-        current_app.config["CATALOGUE_CACHE_TTL"],
-        lambda: [list(row) for row in db.session.execute(statements().categories)],
-    )
-    return [CategoryLink(*row) for row in rows]
+    return _shared_rows("categories", CategoryLink,
+                        lambda: db.session.execute(statements().categories))
 
 
 def search_active_products(
@@ -188,7 +184,8 @@ def search_active_products(
     if conditions:
         count, query = count.where(*conditions), query.where(*conditions)
     return CataloguePage(
-        select=query, session=db.session(), page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
+        # The session itself, made on first use: a page served from the cache needs none.
+        select=query, session=db.session, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
         error_out=False, count_statement=count, key=(category, q), shared_items=cards,
     )
 
@@ -216,16 +213,18 @@ class CataloguePage(SelectPagination):
             return super()._query_items()
         key = cache_key("catalogue-cards", *self._query_args["key"], str(self.page),
                         str(self.per_page))
-        return _cards(key, super()._query_items)
+        return _shared_rows(key, Card, super()._query_items)
 
 
-def _cards(key: str, cards: Callable[[], Iterable[Card]]) -> list[Card]:
-    """The Cards `cards()` returns, shared for CATALOGUE_CACHE_TTL under `key`."""
-    ttl = current_app.config["CATALOGUE_CACHE_TTL"]
-    shared = remember(key, ttl, lambda: [Card(*card) for card in cards()])
-    # This process's cache hands back the Cards it keeps (they are immutable); Redis hands
-    # back JSON lists, made Cards again here.
-    return shared if not shared or type(shared[0]) is Card else [Card(*row) for row in shared]
+def _shared_rows(key: str, row_type: Callable[..., T],
+                 rows: Callable[[], Iterable[Iterable]]) -> list[T]:
+    """`rows()` as `row_type`s (a NamedTuple), shared for CATALOGUE_CACHE_TTL under `key`."""
+    shared = remember(key, current_app.config["CATALOGUE_CACHE_TTL"],
+                      lambda: [row_type(*row) for row in rows()])
+    # This process's cache hands back the tuples it keeps (they are immutable); Redis hands
+    # back JSON lists, made tuples again here.
+    return shared if not shared or type(shared[0]) is row_type else [
+        row_type(*row) for row in shared]
 
 
 def product_by_slug(slug: str) -> Product | None:
@@ -266,4 +265,5 @@ def _details_key(slug: str) -> str:
 
 def featured_products(limit: int = 8) -> list[Card]:
     """Cards of the products picked for the home page, featured first (shared like a listing)."""
-    return _cards(f"featured:{limit}", lambda: db.session.scalars(statements().cards.limit(limit)))
+    return _shared_rows(f"featured:{limit}", Card,
+                        lambda: db.session.scalars(statements().cards.limit(limit)))

@@ -49,7 +49,9 @@ def test_app_servers_share_the_cached_count_through_redis(app: Flask, redis_url:
         db.engine.dispose()
 
 
-def test_product_cards_read_back_from_redis_make_the_same_page(app: Flask, redis_url: str):
+def test_product_cards_and_categories_read_back_from_redis_make_the_same_page(
+    app: Flask, redis_url: str
+):
     settings = {"SECRET_KEY": "x", "DATABASE_URL": app.config["DATABASE_URL"],
                 "REDIS_URL": redis_url, "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
                 "CATALOGUE_CACHE_TTL": 60}
@@ -59,6 +61,9 @@ def test_product_cards_read_back_from_redis_make_the_same_page(app: Flask, redis
     hide(app, shown[0])
     again = second.test_client().get("/products/").get_data(as_text=True)  # read from Redis
     assert re.findall(r'href="/products/([a-z0-9-]+)"', again) == shown
+    category_links = r'<a href="/products/\?category=[a-z0-9-]+">[^<]+</a>'
+    assert len(re.findall(category_links, cards)) >= 3
+    assert re.findall(category_links, again) == re.findall(category_links, cards)
     for server in (first, second):
         with server.app_context():
             db.engine.dispose()
