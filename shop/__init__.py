@@ -53,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     _finish_config(app)
 
     from shop import assets, cache, errors, http_cache, observability, payments, security, web
-    from shop.extensions import csrf, db, init_limiter, migrate, ping_idle_connections
+    from shop.extensions import csrf, db, init_csrf, init_limiter, migrate, ping_idle_connections
 
     # Request ids, logs and metrics first: their hooks wrap everything registered after them.
     observability.init_app(app)
@@ -63,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
             ping_idle_connections(db.engine, app.config["DATABASE_PING_AFTER_IDLE"])
     cache.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    csrf.init_app(app)
+    init_csrf(app)
     init_limiter(app)
     security.init_app(app)
     errors.init_app(app)

@@ -38,6 +38,21 @@ def test_without_a_stream_port_pages_connect_only_to_their_own_origin(client: Fl
     assert "connect-src 'self';" in csp
 
 
+def test_csrf_exemptions_are_looked_up_for_form_posts_not_for_page_views(
+    app: Flask, client: FlaskClient, monkeypatch
+):
+    from shop.extensions import csrf
+
+    asked = []
+    looked_up = csrf._is_exempt
+    monkeypatch.setattr(csrf, "_is_exempt", lambda: asked.append(1) or looked_up())
+    assert client.get("/products/").status_code == 200
+    assert asked == []
+    refused = client.post("/basket/items", data={"slug": "kefir-soap-bar", "quantity": "1"})
+    assert refused.status_code == 400 and asked == [1]
+    assert "CSRF" in refused.get_data(as_text=True)
+
+
 def test_session_cookies_are_httponly_and_samesite(app: Flask):
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
