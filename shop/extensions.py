@@ -103,7 +103,6 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 
 
-
 def init_csrf(app: Flask) -> None:
     """Flask-WTF's CSRF check on the methods it guards, and only on those.
 
@@ -121,6 +120,7 @@ def init_csrf(app: Flask) -> None:
     def check_csrf() -> None:
         if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
             csrf.protect(apply_exemptions=True)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:

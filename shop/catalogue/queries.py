@@ -22,8 +22,9 @@ MAX_PER_PAGE = 100
 #: Featured first, then by name: the order of shop.models' ix_products_listing index.
 LISTING_ORDER = (Product.featured.desc(), Product.name, Product.id)
 MAX_QUERY_LENGTH = 200
-T = TypeVar("T", bound=tuple)
 NUL = "\x00"
+#: A NamedTuple of a row (Card, CategoryLink), for _shared_rows.
+Row = TypeVar("Row", bound=tuple)
 
 
 class Card(NamedTuple):
@@ -216,8 +217,8 @@ class CataloguePage(SelectPagination):
         return _shared_rows(key, Card, super()._query_items)
 
 
-def _shared_rows(key: str, row_type: Callable[..., T],
-                 rows: Callable[[], Iterable[Iterable]]) -> list[T]:
+def _shared_rows(key: str, row_type: Callable[..., Row],
+                 rows: Callable[[], Iterable[Iterable]]) -> list[Row]:
     """`rows()` as `row_type`s (a NamedTuple), shared for CATALOGUE_CACHE_TTL under `key`."""
     shared = remember(key, current_app.config["CATALOGUE_CACHE_TTL"],
                       lambda: [row_type(*row) for row in rows()])
