@@ -39,7 +39,7 @@ def test_without_a_stream_port_pages_connect_only_to_their_own_origin(client: Fl
 
 
 def test_csrf_exemptions_are_looked_up_for_form_posts_not_for_page_views(
-    app: Flask, client: FlaskClient, monkeypatch
+    client: FlaskClient, monkeypatch
 ):
     from shop.extensions import csrf
 
